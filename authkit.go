@@ -1,0 +1,158 @@
+// Package authkit is a drop-in authentication library for Go services: the
+// Go counterpart of Python's FastAPI Users, speaking the same HTTP dialect
+// so that front ends written for it work unchanged.
+//
+// An AuthKit puts together a UserStore (store/sqlite, store/postgres or
+// your own), a Hasher (argon2id by default) and one or more named
+// AuthenticationBackends, each a Transport (how the token travels: bearer
+// header or cookie) and a Strategy (what the token is: a JWT or an opaque
+// database token). Its routers mount on any net/http mux, and its
+// middleware puts the current user in the request context:
+//
+//	db, _ := sqlite.Open(ctx, "app.db")
+//	users, _ := sqlite.New(db)
+//	_ = users.Migrate(ctx)
+//	jwt, _ := strategy.NewJWT(strategy.JWTConfig{Secret: secret, Store: users})
+//	kit, err := authkit.New(authkit.Config{
+//		Users:    users,
+//		Backends: []authkit.AuthenticationBackend{{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwt}},
+//	})
+//
+//	mux := http.NewServeMux()
+//	authkit.Mount(mux, "/auth", kit.RegisterRouter())
+//	authkit.Mount(mux, "/auth/jwt", kit.AuthRouter("jwt"))
+//	authkit.Mount(mux, "/users", kit.UsersRouter())
+//	mux.Handle("GET /notes", kit.CurrentActiveUser(notes))
+//
+// A handler behind the middleware gets its user with UserFrom.
+package authkit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/go-authkit/authkit/hasher"
+	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/go-authkit/authkit/transport"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 64 << 10
+
+// AuthenticationBackend is a named way to authenticate: a transport that
+// carries the token and a strategy that makes and checks it.
+type AuthenticationBackend struct {
+	// Name appears in the routes (/auth/{name}/login); letters, digits, - and _.
+	Name      string
+	Transport transport.Transport
+	Strategy  strategy.Strategy
+}
+
+// Config configures an AuthKit. The zero value of every optional field is
+// the safe default.
+type Config struct {
+	// Users keeps the users. Required.
+	Users store.UserStore
+	// Backends are the ways to authenticate, at least one; CurrentUser
+	// tries them in this order.
+	Backends []AuthenticationBackend
+	// Hasher hashes passwords; nil means hasher.Default() (argon2id with
+	// the OWASP parameters, bcrypt accepted for legacy hashes).
+	Hasher hasher.Hasher
+	// PasswordPolicy judges new passwords; nil means password.Policy{}
+	// (8 to 256 code points, not common, not the email).
+	PasswordPolicy PasswordPolicy
+	// RequireVerification refuses login to unverified users
+	// (LOGIN_USER_NOT_VERIFIED) and makes CurrentActiveUser and the users
+	// routes demand a verified user (403).
+	RequireVerification bool
+	// NoCurrentPassword lets PATCH /users/me change the email or password
+	// without current_password, as FastAPI Users does. Off by default.
+	NoCurrentPassword bool
+	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Hooks are called around the user manager's operations.
+	Hooks Hooks
+	// Logger receives faults and security events; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// AuthKit is a configured authentication service: routers, middleware and
+// the user manager. It is safe for concurrent use.
+type AuthKit struct {
+	cfg      Config
+	backends []*AuthenticationBackend
+	manager  *Manager
+	log      *slog.Logger
+	maxBody  int64
+}
+
+var backendName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// New checks cfg and returns an AuthKit. A bad configuration is an error
+// here, never a panic later.
+func New(cfg Config) (*AuthKit, error) {
+	var errs []error
+	if cfg.Users == nil {
+		errs = append(errs, errors.New("Users is required"))
+	}
+	if len(cfg.Backends) == 0 {
+		errs = append(errs, errors.New("at least one backend is required"))
+	}
+	if cfg.MaxBodyBytes < 0 {
+		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if c, ok := cfg.PasswordPolicy.(interface{ Check() error }); ok {
+		if err := c.Check(); err != nil {
+			errs = append(errs, fmt.Errorf("PasswordPolicy: %w", err))
+		}
+	}
+	seen := map[string]bool{}
+	backends := make([]*AuthenticationBackend, 0, len(cfg.Backends))
+	for i, b := range cfg.Backends {
+		switch {
+		case !backendName.MatchString(b.Name):
+			errs = append(errs, fmt.Errorf("backend %d: name %q must be letters, digits, - or _", i, b.Name))
+		case seen[b.Name]:
+			errs = append(errs, fmt.Errorf("backend %q: name used twice", b.Name))
+		}
+		seen[b.Name] = true
+		if b.Transport == nil || b.Strategy == nil {
+			errs = append(errs, fmt.Errorf("backend %q: Transport and Strategy are required", b.Name))
+		}
+		backends = append(backends, &b)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	k := &AuthKit{cfg: cfg, backends: backends, log: log, maxBody: cfg.MaxBodyBytes}
+	if k.maxBody == 0 {
+		k.maxBody = DefaultMaxBodyBytes
+	}
+	k.manager = newManager(&cfg, backends, log)
+	return k, nil
+}
+
+// Manager returns the user manager, for an application's own code and tools.
+func (k *AuthKit) Manager() *Manager { return k.manager }
+
+// backend returns the backend with the name, or nil.
+func (k *AuthKit) backend(name string) *AuthenticationBackend {
+	for _, b := range k.backends {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}

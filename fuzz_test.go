@@ -1,0 +1,91 @@
+package authkit
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/go-authkit/authkit/store"
+)
+
+// FuzzParseJSONObject: the body decoder never panics, refuses what
+// encoding/json refuses, and only lets valid UTF-8 through.
+func FuzzParseJSONObject(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"email":"a@b.cd","password":"x"}`, `{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `[{"a":1}]`,
+		`{"a":[1,{"x":1,"x":2}]}`, `{} {}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", `{"a":`, `null`, `"str"`, `  {"k" : [ ] }  `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		obj, err := parseJSONObject(body)
+		if err != nil {
+			var he *httpError
+			if !errors.As(err, &he) || he.status != http.StatusUnprocessableEntity {
+				t.Fatalf("error %v is not a 422", err)
+			}
+			return
+		}
+		if !utf8.Valid(body) || !json.Valid(body) {
+			t.Fatalf("accepted invalid JSON %q", body)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil || len(m) != len(obj) {
+			t.Fatalf("accepted %q, which is not one object: %v", body, err)
+		}
+	})
+}
+
+// FuzzParseEmail: accepted addresses are trimmed, short, free of control
+// characters and spaces, and have one canonical form that is stable.
+func FuzzParseEmail(f *testing.F) {
+	for _, s := range []string{"a@b.cd", " King.Arthur@Camelot.bt ", "Bob <bob@x.com>", "a\x00@b.cd", "@b.cd", "a@", "a@b", `"q"@b.cd`, "ÉLODIE@x.fr", "a@b..cd", "(c)a@b.cd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		email, err := ParseEmail(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidEmail) {
+				t.Fatalf("error %v is not ErrInvalidEmail", err)
+			}
+			return
+		}
+		if email != strings.TrimSpace(email) || len(email) > maxEmailLength || !utf8.ValidString(email) ||
+			strings.ContainsAny(email, " \t\r\n\x00<>") || strings.Count(email, "@") < 1 {
+			t.Fatalf("accepted %q as %q", s, email)
+		}
+		c := store.CanonicalEmail(email)
+		if store.CanonicalEmail(c) != c {
+			t.Fatalf("canonical form of %q is not stable: %q", email, c)
+		}
+	})
+}
+
+// FuzzDecodeForm: the login form decoder answers every body with fields
+// or a 4xx, never a panic.
+func FuzzDecodeForm(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "username=a%40b.cd&password=x")
+	f.Add("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\na@b.cd\r\n--X--\r\n")
+	f.Add("application/x-www-form-urlencoded", "username=%zz")
+	f.Add("text/plain", "hello")
+	k := &AuthKit{maxBody: 1 << 10}
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		fields, err := k.decodeForm(httptest.NewRecorder(), r)
+		if err != nil {
+			var he *httpError
+			if !errors.As(err, &he) || he.status < 400 || he.status > 499 {
+				t.Fatalf("error %v is not a 4xx", err)
+			}
+			return
+		}
+		if s, ok := fields.String("username", true); ok && !utf8.ValidString(s) {
+			t.Fatalf("invalid UTF-8 username %q", s)
+		}
+	})
+}

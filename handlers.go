@@ -1,0 +1,232 @@
+package authkit
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/transport"
+	"github.com/google/uuid"
+)
+
+// RegisterRouter serves POST /register.
+func (k *AuthKit) RegisterRouter() *Router {
+	return NewRouter(Route{Method: http.MethodPost, Path: "/register", Summary: "Register", Handler: k.handle(k.register)})
+}
+
+// AuthRouter serves POST /login and POST /logout for the named backend;
+// mount it at /auth/{name}. For a name New was not given, every route
+// answers 404.
+func (k *AuthKit) AuthRouter(backend string) *Router {
+	b := k.backend(backend)
+	if b == nil {
+		return NewRouter()
+	}
+	return NewRouter(
+		Route{Method: http.MethodPost, Path: "/login", Summary: "Log in (" + b.Name + ")", Handler: k.handle(k.login(b))},
+		Route{Method: http.MethodPost, Path: "/logout", Summary: "Log out (" + b.Name + ")", Handler: k.handle(k.logout(b))},
+	)
+}
+
+// UsersRouter serves GET/PATCH /me and, for superusers, GET/PATCH/DELETE /{id}.
+func (k *AuthKit) UsersRouter() *Router {
+	self := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification})
+	super := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification, Superuser: true})
+	return NewRouter(
+		Route{Method: http.MethodGet, Path: "/me", Summary: "The current user", Handler: self(k.handle(k.getMe))},
+		Route{Method: http.MethodPatch, Path: "/me", Summary: "Update the current user", Handler: self(k.handle(k.patchMe))},
+		Route{Method: http.MethodGet, Path: "/{id}", Summary: "A user (superuser)", Handler: super(k.handle(k.getUser))},
+		Route{Method: http.MethodPatch, Path: "/{id}", Summary: "Update a user (superuser)", Handler: super(k.handle(k.patchUser))},
+		Route{Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a user (superuser)", Handler: super(k.handle(k.deleteUser))},
+	)
+}
+
+func (k *AuthKit) register(w http.ResponseWriter, r *http.Request) error {
+	f, err := k.decodeJSON(w, r)
+	if err != nil {
+		return err
+	}
+	email, _ := f.Email("email", true)
+	pw, _ := f.String("password", true)
+	if err := f.err(); err != nil {
+		return err
+	}
+	u, err := k.manager.Register(r.Context(), email, pw, r)
+	switch {
+	case errors.Is(err, ErrInvalidPassword):
+		return invalidPassword("REGISTER_INVALID_PASSWORD", err)
+	case errors.Is(err, ErrUserAlreadyExists):
+		return errDetail(http.StatusBadRequest, "REGISTER_USER_ALREADY_EXISTS")
+	case err != nil:
+		return err
+	}
+	httpjson.Write(w, http.StatusCreated, u)
+	return nil
+}
+
+func invalidPassword(code string, err error) error {
+	var ipe *InvalidPasswordError
+	errors.As(err, &ipe)
+	return errDetail(http.StatusBadRequest, codeReason{Code: code, Reason: ipe.Reason})
+}
+
+func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		// A login form posted from another site would log the victim into
+		// the attacker's account: refuse it where the browser sends cookies.
+		if oc, ok := b.Transport.(transport.OriginChecker); ok {
+			if err := oc.CheckOrigin(r); err != nil {
+				return errForbidden
+			}
+		}
+		f, err := k.decodeForm(w, r)
+		if err != nil {
+			return err
+		}
+		username, _ := f.String("username", true)
+		pw, _ := f.String("password", true)
+		if grant, ok := f.String("grant_type", false); ok && grant != "password" {
+			f.fail("string_pattern_mismatch", "grant_type", "String should match pattern '^password$'")
+		}
+		if err := f.err(); err != nil {
+			return err
+		}
+		u, err := k.manager.Authenticate(r.Context(), username, pw)
+		switch {
+		case errors.Is(err, ErrBadCredentials):
+			return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+		case err != nil:
+			return err
+		case k.cfg.RequireVerification && !u.IsVerified:
+			return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
+		}
+		token, err := b.Strategy.Write(r.Context(), u)
+		if err != nil {
+			return err
+		}
+		if err := b.Transport.WriteLogin(w, transport.Login{AccessToken: token, Lifetime: b.Strategy.Lifetime()}); err != nil {
+			return err
+		}
+		if hook := k.cfg.Hooks.OnAfterLogin; hook != nil {
+			hook(r.Context(), u, r)
+		}
+		return nil
+	}
+}
+
+func (k *AuthKit) logout(b *AuthenticationBackend) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		s, err := k.authenticate(r, []*AuthenticationBackend{b}, Require{Active: true})
+		if err != nil {
+			return err
+		}
+		if err := b.Strategy.Destroy(r.Context(), s.token, s.user); err != nil {
+			return err
+		}
+		return b.Transport.WriteLogout(w)
+	}
+}
+
+func (k *AuthKit) getMe(w http.ResponseWriter, r *http.Request) error {
+	u, _ := UserFrom(r.Context())
+	httpjson.Write(w, http.StatusOK, u)
+	return nil
+}
+
+func (k *AuthKit) patchMe(w http.ResponseWriter, r *http.Request) error {
+	u, _ := UserFrom(r.Context())
+	upd, err := k.decodeUpdate(w, r, false)
+	if err != nil {
+		return err
+	}
+	u, err = k.manager.UpdateOwn(r.Context(), u, upd, !k.cfg.NoCurrentPassword, r)
+	if err != nil {
+		return updateError(err)
+	}
+	httpjson.Write(w, http.StatusOK, u)
+	return nil
+}
+
+// decodeUpdate reads a PATCH body; privileged fields only when asked.
+func (k *AuthKit) decodeUpdate(w http.ResponseWriter, r *http.Request, privileged bool) (UserUpdate, error) {
+	f, err := k.decodeJSON(w, r)
+	if err != nil {
+		return UserUpdate{}, err
+	}
+	upd := UserUpdate{
+		Email:           f.EmailPtr("email"),
+		Password:        f.StringPtr("password"),
+		CurrentPassword: f.StringPtr("current_password"),
+	}
+	if privileged {
+		upd.IsActive = f.BoolPtr("is_active")
+		upd.IsSuperuser = f.BoolPtr("is_superuser")
+		upd.IsVerified = f.BoolPtr("is_verified")
+	}
+	return upd, f.err()
+}
+
+func updateError(err error) error {
+	switch {
+	case errors.Is(err, ErrInvalidPassword):
+		return invalidPassword("UPDATE_USER_INVALID_PASSWORD", err)
+	case errors.Is(err, ErrUserAlreadyExists):
+		return errDetail(http.StatusBadRequest, "UPDATE_USER_EMAIL_ALREADY_EXISTS")
+	case errors.Is(err, ErrBadCurrentPassword):
+		return errDetail(http.StatusBadRequest, "UPDATE_USER_BAD_CURRENT_PASSWORD")
+	case errors.Is(err, ErrUserNotFound):
+		return errNotFound
+	}
+	return err
+}
+
+// userByPath loads the user named by the {id} path segment; a malformed
+// id is as unknown as a missing one.
+func (k *AuthKit) userByPath(r *http.Request) (*User, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return nil, errNotFound
+	}
+	u, err := k.manager.Get(r.Context(), id)
+	if errors.Is(err, ErrUserNotFound) {
+		return nil, errNotFound
+	}
+	return u, err
+}
+
+func (k *AuthKit) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := k.userByPath(r)
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, u)
+	return nil
+}
+
+func (k *AuthKit) patchUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := k.userByPath(r)
+	if err != nil {
+		return err
+	}
+	upd, err := k.decodeUpdate(w, r, true)
+	if err != nil {
+		return err
+	}
+	if u, err = k.manager.Update(r.Context(), u, upd, r); err != nil {
+		return updateError(err)
+	}
+	httpjson.Write(w, http.StatusOK, u)
+	return nil
+}
+
+func (k *AuthKit) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := k.userByPath(r)
+	if err != nil {
+		return err
+	}
+	if err := k.manager.Delete(r.Context(), u, r); err != nil {
+		return updateError(err)
+	}
+	httpjson.Write(w, http.StatusNoContent, nil)
+	return nil
+}

@@ -1,0 +1,373 @@
+package authkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-authkit/authkit/hasher"
+	"github.com/go-authkit/authkit/password"
+	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/google/uuid"
+)
+
+// PasswordPolicy decides whether a password may be set. Validate gets the
+// NFKC-normalised password and the user's email; its error is shown to the
+// user (a *password.Error's Reason, or else the error's text).
+type PasswordPolicy interface {
+	Validate(password, email string) error
+}
+
+// Hooks are called after (or before) the manager's operations, as FastAPI
+// Users' UserManager hooks are. r is the HTTP request when there is one,
+// and nil when the call came from elsewhere (a CLI, a test). Hooks run on
+// the request's goroutine: keep them quick or hand work off.
+type Hooks struct {
+	OnAfterRegister func(ctx context.Context, u *User, r *http.Request)
+	OnAfterLogin    func(ctx context.Context, u *User, r *http.Request)
+	// OnAfterUpdate gets the names of the fields that changed
+	// ("email", "password", "is_active", ...).
+	OnAfterUpdate func(ctx context.Context, u *User, changed []string, r *http.Request)
+	// OnBeforeDelete may veto the deletion by returning an error.
+	OnBeforeDelete func(ctx context.Context, u *User, r *http.Request) error
+	OnAfterDelete  func(ctx context.Context, u *User, r *http.Request)
+}
+
+// Manager is the user manager: it creates, authenticates, updates and
+// deletes users, applying the password policy, hashing, hooks, and ending
+// sessions when a password changes or an account goes away. The HTTP
+// routes use it; so can an application's own code and tools.
+type Manager struct {
+	users  store.UserStore
+	hasher hasher.Hasher
+	policy PasswordPolicy
+	hooks  Hooks
+	enders []enderGroup
+	log    *slog.Logger
+	now    func() time.Time
+	// dummyHash is hashed once, lazily: verifying against it makes an
+	// unknown email cost the same as a known one.
+	dummyHash func() (string, error)
+}
+
+func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) *Manager {
+	m := &Manager{
+		users:  cfg.Users,
+		hasher: cfg.Hasher,
+		policy: cfg.PasswordPolicy,
+		hooks:  cfg.Hooks,
+		enders: groupEnders(backends),
+		log:    log,
+		now:    cfg.Now,
+	}
+	if m.hasher == nil {
+		m.hasher = hasher.Default()
+	}
+	if m.policy == nil {
+		m.policy = password.Policy{}
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	m.dummyHash = sync.OnceValues(func() (string, error) {
+		return m.hasher.Hash("authkit: a password no account has")
+	})
+	return m
+}
+
+// Get returns the user with the id, or ErrUserNotFound.
+func (m *Manager) Get(ctx context.Context, id uuid.UUID) (*User, error) {
+	return m.users.UserByID(ctx, id)
+}
+
+// GetByEmail returns the user with the email (compared canonically), or
+// ErrUserNotFound.
+func (m *Manager) GetByEmail(ctx context.Context, email string) (*User, error) {
+	return m.users.UserByEmail(ctx, email)
+}
+
+// Register creates an active, unverified, non-superuser account: what a
+// client may create for itself.
+func (m *Manager) Register(ctx context.Context, email, pw string, r *http.Request) (*User, error) {
+	return m.Create(ctx, UserCreate{Email: email, Password: pw, IsActive: true}, r)
+}
+
+// Create creates a user with every field of in applied. The password policy
+// runs before the existence check, as FastAPI Users does.
+func (m *Manager) Create(ctx context.Context, in UserCreate, r *http.Request) (*User, error) {
+	email, err := ParseEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := m.newPasswordHash(in.Password, email)
+	if err != nil {
+		return nil, err
+	}
+	now := m.timestamp()
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, fmt.Errorf("authkit: new user id: %w", err)
+	}
+	u := &User{
+		ID:             id,
+		Email:          email,
+		HashedPassword: hash,
+		IsActive:       in.IsActive,
+		IsSuperuser:    in.IsSuperuser,
+		IsVerified:     in.IsVerified,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	if err := m.users.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrEmailTaken) {
+			return nil, ErrUserAlreadyExists
+		}
+		return nil, err
+	}
+	if m.hooks.OnAfterRegister != nil {
+		m.hooks.OnAfterRegister(ctx, u, r)
+	}
+	return u, nil
+}
+
+// Authenticate returns the active user with this email and password, or
+// ErrBadCredentials. Unknown emails, wrong passwords and inactive users
+// take the same time: a hash is verified in every case. A hash in an old
+// format or with old parameters is replaced on success.
+func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, error) {
+	pw, err := password.Normalize(pw)
+	if err != nil {
+		return nil, ErrBadCredentials
+	}
+	u, err := m.users.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrUserNotFound) {
+		dummy, herr := m.dummyHash()
+		if herr != nil {
+			return nil, fmt.Errorf("authkit: dummy hash: %w", herr)
+		}
+		_, _, _ = m.hasher.Verify(pw, dummy)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	match, rehash, err := m.hasher.Verify(pw, u.HashedPassword)
+	if err != nil {
+		// A hash no hasher reads, or one with planted parameters, logs in nobody.
+		m.log.WarnContext(ctx, "authkit: stored password hash refused", "user_id", u.ID, "error", err)
+		return nil, ErrBadCredentials
+	}
+	if !match || !u.IsActive {
+		return nil, ErrBadCredentials
+	}
+	if rehash {
+		m.rehash(ctx, u, pw)
+	}
+	return u, nil
+}
+
+// rehash upgrades u's stored hash; a failure only costs the upgrade.
+func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
+	hash, err := m.hasher.Hash(pw)
+	if err == nil {
+		old := u.HashedPassword
+		u.HashedPassword = hash
+		if err = m.users.UpdateUser(ctx, u); err != nil {
+			u.HashedPassword = old
+		}
+	}
+	if err != nil {
+		m.log.WarnContext(ctx, "authkit: rehash failed", "user_id", u.ID, "error", err)
+	}
+}
+
+// UpdateOwn applies a self-service update: only the email and the password,
+// and — unless Config.NoCurrentPassword — only with the right current
+// password. Privileged fields in upd are ignored.
+func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requireCurrent bool, r *http.Request) (*User, error) {
+	upd.IsActive, upd.IsSuperuser, upd.IsVerified = nil, nil, nil
+	changesEmail := upd.Email != nil && *upd.Email != u.Email
+	if requireCurrent && (changesEmail || upd.Password != nil) {
+		if upd.CurrentPassword == nil || !m.checkPassword(ctx, u, *upd.CurrentPassword) {
+			return nil, ErrBadCurrentPassword
+		}
+	}
+	return m.Update(ctx, u, upd, r)
+}
+
+// checkPassword verifies pw against u's hash.
+func (m *Manager) checkPassword(ctx context.Context, u *User, pw string) bool {
+	pw, err := password.Normalize(pw)
+	if err != nil {
+		return false
+	}
+	match, _, err := m.hasher.Verify(pw, u.HashedPassword)
+	if err != nil {
+		m.log.WarnContext(ctx, "authkit: stored password hash refused", "user_id", u.ID, "error", err)
+	}
+	return match && err == nil
+}
+
+// Update applies every non-nil field of upd to u, as a superuser may.
+// Changing the email (other than its case) unverifies the user; changing
+// the password ends the user's other sessions; deactivating ends them all.
+func (m *Manager) Update(ctx context.Context, u *User, upd UserUpdate, r *http.Request) (*User, error) {
+	next := *u
+	var changed []string
+	if upd.Email != nil && *upd.Email != u.Email {
+		email, err := ParseEmail(*upd.Email)
+		if err != nil {
+			return nil, err
+		}
+		if store.CanonicalEmail(email) != store.CanonicalEmail(u.Email) {
+			next.IsVerified = false
+		}
+		next.Email = email
+		changed = append(changed, "email")
+	}
+	if upd.Password != nil {
+		hash, err := m.newPasswordHash(*upd.Password, next.Email)
+		if err != nil {
+			return nil, err
+		}
+		next.HashedPassword = hash
+		changed = append(changed, "password")
+	}
+	setFlag := func(dst *bool, v *bool, name string) {
+		if v != nil && *v != *dst {
+			*dst = *v
+			changed = append(changed, name)
+		}
+	}
+	setFlag(&next.IsActive, upd.IsActive, "is_active")
+	setFlag(&next.IsSuperuser, upd.IsSuperuser, "is_superuser")
+	setFlag(&next.IsVerified, upd.IsVerified, "is_verified")
+	if len(changed) == 0 {
+		return u, nil
+	}
+	next.UpdatedAt = m.timestamp()
+	if err := m.users.UpdateUser(ctx, &next); err != nil {
+		if errors.Is(err, store.ErrEmailTaken) {
+			return nil, ErrUserAlreadyExists
+		}
+		return nil, err
+	}
+	switch {
+	case u.IsActive && !next.IsActive:
+		if err := m.EndSessions(ctx, next.ID, nil); err != nil {
+			return nil, err
+		}
+	case upd.Password != nil:
+		if err := m.EndSessions(ctx, next.ID, r); err != nil {
+			return nil, err
+		}
+	}
+	if m.hooks.OnAfterUpdate != nil {
+		m.hooks.OnAfterUpdate(ctx, &next, changed, r)
+	}
+	return &next, nil
+}
+
+// Delete deletes the user after ending every session of theirs.
+func (m *Manager) Delete(ctx context.Context, u *User, r *http.Request) error {
+	if m.hooks.OnBeforeDelete != nil {
+		if err := m.hooks.OnBeforeDelete(ctx, u, r); err != nil {
+			return err
+		}
+	}
+	if err := m.EndSessions(ctx, u.ID, nil); err != nil {
+		return err
+	}
+	if err := m.users.DeleteUser(ctx, u.ID); err != nil {
+		return err
+	}
+	if m.hooks.OnAfterDelete != nil {
+		m.hooks.OnAfterDelete(ctx, u, r)
+	}
+	return nil
+}
+
+// EndSessions ends the user's sessions in every strategy that can. When r
+// was authenticated as this same user, the token it came with is kept (the
+// "other sessions" of a password change); otherwise all end.
+func (m *Manager) EndSessions(ctx context.Context, userID uuid.UUID, r *http.Request) error {
+	var keep *session
+	if r != nil {
+		if s, ok := sessionFrom(r.Context()); ok && s.user.ID == userID {
+			keep = s
+		}
+	}
+	for _, g := range m.enders {
+		token := ""
+		if keep != nil && slices.Contains(g.backends, keep.backend) {
+			token = keep.token
+		}
+		if err := g.ender.EndSessions(ctx, userID, token); err != nil {
+			return fmt.Errorf("authkit: end sessions in backend %q: %w", g.backends[0].Name, err)
+		}
+	}
+	return nil
+}
+
+// enderGroup is one strategy that can end sessions, with the backends that
+// share it: it must be asked once, keeping the current token whichever of
+// them the request came through.
+type enderGroup struct {
+	ender    strategy.SessionEnder
+	backends []*AuthenticationBackend
+}
+
+func groupEnders(backends []*AuthenticationBackend) []enderGroup {
+	var groups []enderGroup
+next:
+	for _, b := range backends {
+		ender, ok := b.Strategy.(strategy.SessionEnder)
+		if !ok {
+			continue
+		}
+		// Only comparable strategies (pointers, in practice) can be shared.
+		if reflect.TypeOf(ender).Comparable() {
+			for i := range groups {
+				if reflect.TypeOf(groups[i].ender) == reflect.TypeOf(ender) && groups[i].ender == ender {
+					groups[i].backends = append(groups[i].backends, b)
+					continue next
+				}
+			}
+		}
+		groups = append(groups, enderGroup{ender: ender, backends: []*AuthenticationBackend{b}})
+	}
+	return groups
+}
+
+// newPasswordHash applies the policy to a new password and hashes it.
+func (m *Manager) newPasswordHash(pw, email string) (string, error) {
+	norm, err := password.Normalize(pw)
+	if err == nil {
+		err = m.policy.Validate(norm, email)
+	}
+	if err != nil {
+		reason := err.Error()
+		var pe *password.Error
+		if errors.As(err, &pe) {
+			reason = pe.Reason
+		}
+		return "", &InvalidPasswordError{Reason: reason, Err: err}
+	}
+	hash, err := m.hasher.Hash(norm)
+	if err != nil {
+		return "", fmt.Errorf("authkit: hash password: %w", err)
+	}
+	return hash, nil
+}
+
+// timestamp is now at the precision every store keeps.
+func (m *Manager) timestamp() time.Time {
+	return m.now().UTC().Truncate(time.Microsecond)
+}

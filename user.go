@@ -1,0 +1,37 @@
+package authkit
+
+import "github.com/go-authkit/authkit/store"
+
+// User is an account. Its JSON form is the one the HTTP contract serves:
+// id, email, is_active, is_superuser, is_verified; never the password hash.
+type User = store.User
+
+// UserCreate is what creating a user takes. Register (self-service) only
+// reads Email and Password: a client can never make itself active, verified
+// or a superuser. Create, for administrators and tools, applies every field.
+type UserCreate struct {
+	Email       string
+	Password    string
+	IsActive    bool
+	IsSuperuser bool
+	IsVerified  bool
+}
+
+// UserUpdate is a partial update: nil fields are left alone.
+//
+// Self-service updates (PATCH /users/me) apply only Email and Password, and
+// need CurrentPassword for either unless Config.NoCurrentPassword is set.
+// Superuser updates (PATCH /users/{id}) apply every field.
+type UserUpdate struct {
+	Email           *string
+	Password        *string
+	IsActive        *bool
+	IsSuperuser     *bool
+	IsVerified      *bool
+	CurrentPassword *string
+}
+
+// privileged reports whether the update touches a field only a superuser may set.
+func (u UserUpdate) privileged() bool {
+	return u.IsActive != nil || u.IsSuperuser != nil || u.IsVerified != nil
+}
