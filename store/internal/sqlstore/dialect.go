@@ -1,0 +1,49 @@
+// Package sqlstore is the SQL shared by authkit's SQLite and PostgreSQL
+// stores. The driver packages (store/sqlite, store/postgres) only describe
+// their Dialect, so that this package imports no driver and importing one
+// store never drags in the other's driver.
+//
+// Queries are written once with ? placeholders and rebound for the
+// dialect when the Store is made.
+//
+// Times: every time is kept in UTC, truncated to microseconds, in Go. The
+// dialect decides the column type (SQLite: INTEGER Unix microseconds;
+// PostgreSQL: TIMESTAMPTZ, which has microsecond precision), so that SQL
+// comparisons are exact and agree on both databases.
+package sqlstore
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Dialect is what differs between two SQL databases.
+type Dialect struct {
+	// Name names the dialect in errors ("sqlite", "postgres").
+	Name string
+	// BindType is the placeholder style (sqlx.QUESTION, sqlx.DOLLAR). It is
+	// fixed by the dialect rather than guessed from the driver's name, so a
+	// driver registered under another name still works.
+	BindType int
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation func(error) bool
+	// Time turns a UTC time truncated to microseconds into the value stored
+	// in a time column.
+	Time func(time.Time) any
+
+	// Migrations holds the versioned migrations, files named
+	// NNNN_description.sql at its root, applied in the order of NNNN.
+	Migrations fs.FS
+	// MigrationsSetup runs before the migration transaction, each statement
+	// in its own implicit transaction; it must be idempotent.
+	MigrationsSetup []string
+	// MigrationsLock runs first inside the migration transaction. When it
+	// returns, authkit_migrations exists and no other migrator can go past
+	// this point until the transaction ends.
+	MigrationsLock []string
+}
+
+// utcMicro is the one form in which authkit keeps times.
+func utcMicro(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}

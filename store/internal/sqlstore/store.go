@@ -1,0 +1,370 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+)
+
+// Store implements store.UserStore, store.UserLister,
+// store.AccessTokenStore, store.RevocationStore and store.Migrator over
+// any database/sql driver described by a Dialect.
+type Store struct {
+	db *sqlx.DB
+	d  Dialect
+	q  queries
+	ms []migration
+}
+
+var (
+	_ store.UserStore        = (*Store)(nil)
+	_ store.UserLister       = (*Store)(nil)
+	_ store.AccessTokenStore = (*Store)(nil)
+	_ store.RevocationStore  = (*Store)(nil)
+	_ store.Migrator         = (*Store)(nil)
+)
+
+// New returns a Store over db. It does not touch the database: call
+// Migrate to create the tables.
+func New(db *sqlx.DB, d Dialect) (*Store, error) {
+	switch {
+	case db == nil:
+		return nil, errors.New("authkit/store: nil *sqlx.DB")
+	case d.IsUniqueViolation == nil || d.Time == nil || d.Migrations == nil:
+		return nil, fmt.Errorf("authkit/store: incomplete %s dialect", d.Name)
+	}
+	ms, err := loadMigrations(d.Migrations)
+	if err != nil {
+		return nil, fmt.Errorf("authkit/store: %s migrations: %w", d.Name, err)
+	}
+	return &Store{db: db, d: d, q: rebindQueries(d.BindType), ms: ms}, nil
+}
+
+// DB returns the database the store uses.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// userColumns lists the columns of authkit_users in the order of userRow.
+const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified, u.created_at, u.updated_at`
+
+// queries holds every statement, rebound once for the dialect. All take
+// their values as parameters.
+type queries struct {
+	createUser, userByID, userByEmail, updateUser, listUsers  string
+	deleteUser, deleteUserTokens, deleteUserRevoked           string
+	deleteUserCutoff                                          string
+	createToken, userByToken, deleteToken, deleteTokensOfUser string
+	deleteTokensBefore                                        string
+	userForToken, revokeToken, revokeUserTokens, purgeRevoked string
+	selectMigrations, insertMigration                         string
+}
+
+func rebindQueries(bindType int) queries {
+	r := func(q string) string { return sqlx.Rebind(bindType, q) }
+	return queries{
+		// ON CONFLICT on the canonical email alone: a clash on the primary
+		// key is the caller's bug and must stay an error, not ErrEmailTaken.
+		createUser: r(`INSERT INTO authkit_users
+			(id, email, email_canonical, hashed_password, is_active, is_superuser, is_verified, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (email_canonical) DO NOTHING`),
+		userByID:    r(`SELECT ` + userColumns + ` FROM authkit_users u WHERE u.id = ?`),
+		userByEmail: r(`SELECT ` + userColumns + ` FROM authkit_users u WHERE u.email_canonical = ?`),
+		updateUser: r(`UPDATE authkit_users SET email = ?, email_canonical = ?, hashed_password = ?,
+			is_active = ?, is_superuser = ?, is_verified = ?, updated_at = ? WHERE id = ?`),
+		listUsers: r(`SELECT ` + userColumns + ` FROM authkit_users u ORDER BY u.created_at, u.id`),
+
+		// DeleteUser does not count on ON DELETE CASCADE: SQLite enforces
+		// foreign keys only when the connection turned them on.
+		deleteUser:        r(`DELETE FROM authkit_users WHERE id = ?`),
+		deleteUserTokens:  r(`DELETE FROM authkit_access_tokens WHERE user_id = ?`),
+		deleteUserRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE user_id = ?`),
+		deleteUserCutoff:  r(`DELETE FROM authkit_token_cutoffs WHERE user_id = ?`),
+
+		// Inserting from authkit_users makes a token for a missing user a
+		// no-op that Go sees, whether or not foreign keys are enforced.
+		createToken: r(`INSERT INTO authkit_access_tokens (hash, user_id, created_at)
+			SELECT ?, u.id, ? FROM authkit_users u WHERE u.id = ?`),
+		userByToken: r(`SELECT ` + userColumns + `, t.created_at AS token_created_at
+			FROM authkit_access_tokens t JOIN authkit_users u ON u.id = t.user_id WHERE t.hash = ?`),
+		deleteToken:        r(`DELETE FROM authkit_access_tokens WHERE hash = ?`),
+		deleteTokensOfUser: r(`DELETE FROM authkit_access_tokens WHERE user_id = ? AND hash <> ?`),
+		deleteTokensBefore: r(`DELETE FROM authkit_access_tokens WHERE created_at < ?`),
+
+		// One round trip per authenticated request: the user and whether the
+		// token is void, by revocation or by the user's cut-off.
+		userForToken: r(`SELECT ` + userColumns + `,
+			(EXISTS (SELECT 1 FROM authkit_revoked_tokens r WHERE r.token_id = ?)
+			 OR EXISTS (SELECT 1 FROM authkit_token_cutoffs c WHERE c.user_id = u.id AND c.not_before > ?
+			            AND (c.keep_token_id IS NULL OR c.keep_token_id <> ?))) AS revoked
+			FROM authkit_users u WHERE u.id = ?`),
+		// A second revocation keeps the later expiry, so that it never
+		// shortens the time the token stays void.
+		revokeToken: r(`INSERT INTO authkit_revoked_tokens (token_id, user_id, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (token_id) DO UPDATE SET expires_at = CASE
+				WHEN excluded.expires_at > authkit_revoked_tokens.expires_at THEN excluded.expires_at
+				ELSE authkit_revoked_tokens.expires_at END`),
+		revokeUserTokens: r(`INSERT INTO authkit_token_cutoffs (user_id, not_before, keep_token_id)
+			SELECT u.id, ?, ? FROM authkit_users u WHERE u.id = ?
+			ON CONFLICT (user_id) DO UPDATE SET not_before = excluded.not_before, keep_token_id = excluded.keep_token_id`),
+		purgeRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE expires_at < ?`),
+
+		selectMigrations: r(`SELECT version FROM authkit_migrations`),
+		insertMigration:  r(`INSERT INTO authkit_migrations (version, applied_at) VALUES (?, ?)`),
+	}
+}
+
+// userRow is a row of authkit_users as scanned.
+type userRow struct {
+	ID             uuid.UUID `db:"id"`
+	Email          string    `db:"email"`
+	HashedPassword string    `db:"hashed_password"`
+	IsActive       bool      `db:"is_active"`
+	IsSuperuser    bool      `db:"is_superuser"`
+	IsVerified     bool      `db:"is_verified"`
+	CreatedAt      dbTime    `db:"created_at"`
+	UpdatedAt      dbTime    `db:"updated_at"`
+}
+
+func (r *userRow) user() *store.User {
+	return &store.User{
+		ID:             r.ID,
+		Email:          r.Email,
+		HashedPassword: r.HashedPassword,
+		IsActive:       r.IsActive,
+		IsSuperuser:    r.IsSuperuser,
+		IsVerified:     r.IsVerified,
+		CreatedAt:      r.CreatedAt.Time,
+		UpdatedAt:      r.UpdatedAt.Time,
+	}
+}
+
+// dbTime scans a time column of either dialect into a UTC time.
+type dbTime struct{ time.Time }
+
+// Scan implements sql.Scanner.
+func (t *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		t.Time = utcMicro(v)
+	case int64:
+		t.Time = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+// t converts a Go time to the dialect's column value.
+func (s *Store) t(t time.Time) any { return s.d.Time(utcMicro(t)) }
+
+// fault wraps a database failure with what the store was doing.
+func fault(op string, err error) error {
+	return fmt.Errorf("authkit/store: %s: %w", op, err)
+}
+
+// CreateUser implements store.UserStore.
+func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	res, err := s.db.ExecContext(ctx, s.q.createUser,
+		u.ID, u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.t(u.CreatedAt), s.t(u.UpdatedAt))
+	if err != nil {
+		return fault("create user", err)
+	}
+	return mustHaveChanged(res, "create user", store.ErrEmailTaken)
+}
+
+// UserByID implements store.UserStore.
+func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (*store.User, error) {
+	return s.getUser(ctx, "user by id", s.q.userByID, id)
+}
+
+// UserByEmail implements store.UserStore.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*store.User, error) {
+	return s.getUser(ctx, "user by email", s.q.userByEmail, store.CanonicalEmail(email))
+}
+
+func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.User, error) {
+	var r userRow
+	if err := s.db.GetContext(ctx, &r, query, arg); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrUserNotFound
+		}
+		return nil, fault(op, err)
+	}
+	return r.user(), nil
+}
+
+// UpdateUser implements store.UserStore.
+func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	res, err := s.db.ExecContext(ctx, s.q.updateUser,
+		u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.t(u.UpdatedAt), u.ID)
+	if err != nil {
+		// The id does not change, so the only unique column that can clash
+		// is the canonical email.
+		if s.d.IsUniqueViolation(err) {
+			return store.ErrEmailTaken
+		}
+		return fault("update user", err)
+	}
+	return mustHaveChanged(res, "update user", store.ErrUserNotFound)
+}
+
+// DeleteUser implements store.UserStore.
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fault("delete user", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// The first statement writes, so SQLite takes its write lock at once
+	// even in a deferred transaction.
+	res, err := tx.ExecContext(ctx, s.q.deleteUser, id)
+	if err != nil {
+		return fault("delete user", err)
+	}
+	if err := mustHaveChanged(res, "delete user", store.ErrUserNotFound); err != nil {
+		return err
+	}
+	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRevoked, s.q.deleteUserCutoff} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fault("delete user", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fault("delete user", err)
+	}
+	return nil
+}
+
+// mustHaveChanged returns notFound when res changed no row.
+func mustHaveChanged(res sql.Result, op string, notFound error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fault(op, err)
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}
+
+// ListUsers implements store.UserLister.
+func (s *Store) ListUsers(ctx context.Context) ([]*store.User, error) {
+	var rows []userRow
+	if err := s.db.SelectContext(ctx, &rows, s.q.listUsers); err != nil {
+		return nil, fault("list users", err)
+	}
+	users := make([]*store.User, len(rows))
+	for i := range rows {
+		users[i] = rows[i].user()
+	}
+	return users, nil
+}
+
+// CreateAccessToken implements store.AccessTokenStore. It returns
+// store.ErrUserNotFound when t.UserID names no user.
+func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
+	res, err := s.db.ExecContext(ctx, s.q.createToken, t.Hash, s.t(t.CreatedAt), t.UserID)
+	if err != nil {
+		return fault("create access token", err)
+	}
+	return mustHaveChanged(res, "create access token", store.ErrUserNotFound)
+}
+
+// UserByAccessToken implements store.AccessTokenStore.
+func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User, time.Time, error) {
+	var r struct {
+		userRow
+		TokenCreatedAt dbTime `db:"token_created_at"`
+	}
+	if err := s.db.GetContext(ctx, &r, s.q.userByToken, hash); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, time.Time{}, store.ErrTokenNotFound
+		}
+		return nil, time.Time{}, fault("user by access token", err)
+	}
+	return r.user(), r.TokenCreatedAt.Time, nil
+}
+
+// DeleteAccessToken implements store.AccessTokenStore.
+func (s *Store) DeleteAccessToken(ctx context.Context, hash string) error {
+	if _, err := s.db.ExecContext(ctx, s.q.deleteToken, hash); err != nil {
+		return fault("delete access token", err)
+	}
+	return nil
+}
+
+// DeleteUserAccessTokens implements store.AccessTokenStore.
+func (s *Store) DeleteUserAccessTokens(ctx context.Context, userID uuid.UUID, keepHash string) error {
+	// No stored hash is empty, so keepHash "" keeps none.
+	if _, err := s.db.ExecContext(ctx, s.q.deleteTokensOfUser, userID, keepHash); err != nil {
+		return fault("delete user access tokens", err)
+	}
+	return nil
+}
+
+// DeleteAccessTokensBefore implements store.AccessTokenStore.
+func (s *Store) DeleteAccessTokensBefore(ctx context.Context, t time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q.deleteTokensBefore, s.t(t)); err != nil {
+		return fault("delete access tokens before", err)
+	}
+	return nil
+}
+
+// UserForToken implements store.RevocationStore.
+func (s *Store) UserForToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time) (*store.User, error) {
+	var r struct {
+		userRow
+		Revoked bool `db:"revoked"`
+	}
+	err := s.db.GetContext(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), tokenID, userID)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrUserNotFound
+		}
+		return nil, fault("user for token", err)
+	}
+	if r.Revoked {
+		return nil, store.ErrTokenNotFound
+	}
+	return r.user(), nil
+}
+
+// RevokeToken implements store.RevocationStore.
+func (s *Store) RevokeToken(ctx context.Context, tokenID string, userID uuid.UUID, expiresAt time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q.revokeToken, tokenID, userID, s.t(expiresAt)); err != nil {
+		return fault("revoke token", err)
+	}
+	return nil
+}
+
+// RevokeUserTokens implements store.RevocationStore. For a user that does
+// not exist it does nothing: the user's tokens are void already.
+func (s *Store) RevokeUserTokens(ctx context.Context, userID uuid.UUID, t time.Time, keepTokenID string) error {
+	// NULL, not "", means no kept token, so that a token without an id
+	// is never taken for the kept one.
+	keep := sql.NullString{String: keepTokenID, Valid: keepTokenID != ""}
+	if _, err := s.db.ExecContext(ctx, s.q.revokeUserTokens, s.t(t), keep, userID); err != nil {
+		return fault("revoke user tokens", err)
+	}
+	return nil
+}
+
+// DeleteExpiredRevocations implements store.RevocationStore.
+func (s *Store) DeleteExpiredRevocations(ctx context.Context, t time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q.purgeRevoked, s.t(t)); err != nil {
+		return fault("delete expired revocations", err)
+	}
+	return nil
+}

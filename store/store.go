@@ -1,0 +1,143 @@
+// Package store defines what authkit keeps — users and the state behind
+// their tokens — as small interfaces, so that any database can hold it.
+//
+// The SQL implementations live in their own packages (store/sqlite,
+// store/postgres) so that importing authkit never drags in a driver the
+// application does not use. store/storetest is the conformance suite every
+// implementation runs, an application's own included.
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Sentinel errors. "Not found" is a value, not a failure: callers test for
+// these with errors.Is, and every other error is a fault of the store
+// (database down, ...), wrapped with its cause.
+var (
+	ErrUserNotFound  = errors.New("store: user not found")
+	ErrEmailTaken    = errors.New("store: email already taken")
+	ErrTokenNotFound = errors.New("store: token not found")
+)
+
+// User is an account. Its JSON form is the one the HTTP contract serves:
+// the password hash and the timestamps never leave the server.
+type User struct {
+	ID             uuid.UUID `json:"id" db:"id"`
+	Email          string    `json:"email" db:"email"`
+	HashedPassword string    `json:"-" db:"hashed_password"`
+	IsActive       bool      `json:"is_active" db:"is_active"`
+	IsSuperuser    bool      `json:"is_superuser" db:"is_superuser"`
+	IsVerified     bool      `json:"is_verified" db:"is_verified"`
+	CreatedAt      time.Time `json:"-" db:"created_at"`
+	UpdatedAt      time.Time `json:"-" db:"updated_at"`
+}
+
+// UserStore keeps users. Emails are compared through CanonicalEmail, so
+// that every implementation agrees on which two emails are the same.
+type UserStore interface {
+	// CreateUser inserts u as given (the caller sets ID and times).
+	// It returns ErrEmailTaken when another user has the same canonical email,
+	// even when many callers race to create it.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByID returns ErrUserNotFound when there is no such user.
+	UserByID(ctx context.Context, id uuid.UUID) (*User, error)
+	// UserByEmail finds the user whose canonical email equals email's;
+	// ErrUserNotFound when there is none.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UpdateUser writes every field of u but ID and CreatedAt.
+	// ErrUserNotFound, ErrEmailTaken.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser deletes the user and everything that belongs to it
+	// (tokens, revocations). ErrUserNotFound.
+	DeleteUser(ctx context.Context, id uuid.UUID) error
+}
+
+// UserLister is implemented by stores that can list their users, for
+// administration tools.
+type UserLister interface {
+	// ListUsers returns every user, oldest first.
+	ListUsers(ctx context.Context) ([]*User, error)
+}
+
+// AccessToken is the stored half of an opaque token: only its hash is kept.
+type AccessToken struct {
+	Hash      string    // hex SHA-256 of the token the client holds
+	UserID    uuid.UUID // owner
+	CreatedAt time.Time
+}
+
+// AccessTokenStore keeps opaque access tokens for the database strategy.
+type AccessTokenStore interface {
+	CreateAccessToken(ctx context.Context, t AccessToken) error
+	// UserByAccessToken returns the owner of the token with this hash and the
+	// token's creation time in one round trip; ErrTokenNotFound when there is
+	// no such token (or its user is gone).
+	UserByAccessToken(ctx context.Context, hash string) (*User, time.Time, error)
+	// DeleteAccessToken deletes one token; a missing token is not an error.
+	DeleteAccessToken(ctx context.Context, hash string) error
+	// DeleteUserAccessTokens deletes every token of the user except the one
+	// with keepHash ("" keeps none).
+	DeleteUserAccessTokens(ctx context.Context, userID uuid.UUID, keepHash string) error
+	// DeleteAccessTokensBefore deletes the tokens created before t (expired ones).
+	DeleteAccessTokensBefore(ctx context.Context, t time.Time) error
+}
+
+// RevocationStore keeps what makes self-contained tokens (JWTs) revocable:
+// revoked token ids until they expire, and per user a cut-off time before
+// which every token is void except one kept token.
+type RevocationStore interface {
+	// UserForToken returns the user with userID in one round trip, unless the
+	// token tokenID, issued at issuedAt, is revoked or was issued before the
+	// user's cut-off (and is not the token kept then): then ErrTokenNotFound.
+	// ErrUserNotFound when the user is gone.
+	UserForToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time) (*User, error)
+	// RevokeToken voids one token until expiresAt, when its record may go.
+	// Revoking a token twice is not an error.
+	RevokeToken(ctx context.Context, tokenID string, userID uuid.UUID, expiresAt time.Time) error
+	// RevokeUserTokens voids every token of the user issued before t, except
+	// the token keepTokenID ("" keeps none). It replaces any earlier cut-off.
+	RevokeUserTokens(ctx context.Context, userID uuid.UUID, t time.Time, keepTokenID string) error
+	// DeleteExpiredRevocations forgets revoked tokens that expired before t.
+	DeleteExpiredRevocations(ctx context.Context, t time.Time) error
+}
+
+// Migrator is implemented by stores that create and upgrade their own schema.
+type Migrator interface {
+	// Migrate applies every migration not applied yet; safe to call at
+	// every start-up and from several processes at once.
+	Migrate(ctx context.Context) error
+}
+
+// CanonicalEmail is the form in which emails are compared: trimmed,
+// NFKC-normalised, lower-cased and Unicode case-folded. It is computed in
+// Go so that every database agrees (SQLite's lower() only folds ASCII).
+// It is idempotent: the canonical form of a canonical form is itself.
+func CanonicalEmail(email string) string {
+	s := email
+	// One pass is not always a fixed point (Cherokee letters fold to upper
+	// case, NFKC can undo a fold or make a space): repeat until nothing
+	// changes.
+	for range 4 {
+		next := canonicalPass(s)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
+}
+
+func canonicalPass(s string) string {
+	// A Caser is stateful, so each call makes its own.
+	s = norm.NFKC.String(cases.Fold().String(cases.Lower(language.Und).String(norm.NFKC.String(s))))
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,813 @@
+// Package storetest is the conformance suite of authkit's stores. Every
+// implementation runs it, the application's own included:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store {
+//			return newEmptyStore(t) // migrated, holding nothing
+//		})
+//	}
+//
+// The suite checks the semantics documented in package store: not-found
+// sentinels, canonical email collisions (also when 50 callers race),
+// token lookups, revocations and cut-offs, expiry purges, deletion of
+// everything a user owns, time precision, and that strings which look like
+// SQL are stored verbatim.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+)
+
+// Store is what the suite tests.
+type Store interface {
+	store.UserStore
+	store.UserLister
+	store.AccessTokenStore
+	store.RevocationStore
+}
+
+// Run runs the suite as subtests of t, one after another. newStore is
+// called once per subtest, with the subtest's t; it must return a store
+// that holds nothing yet and is ready for use, and may register its
+// clean-up with t.Cleanup.
+//
+// Beyond package store's doc comments, the suite expects times read back in
+// UTC, truncated (not rounded) to the microsecond.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Store)
+	}{
+		{"CreateAndGet", testCreateAndGet},
+		{"NotFound", testNotFound},
+		{"FaultIsNotNotFound", testFaultIsNotNotFound},
+		{"EmailCollision", testEmailCollision},
+		{"CreateRace", testCreateRace},
+		{"Update", testUpdate},
+		{"UpdateEmailCollision", testUpdateEmailCollision},
+		{"UpdateOwnEmailCase", testUpdateOwnEmailCase},
+		{"UpdateFreesOldEmail", testUpdateFreesOldEmail},
+		{"Delete", testDelete},
+		{"ListUsers", testListUsers},
+		{"AccessTokens", testAccessTokens},
+		{"AccessTokenUserGone", testAccessTokenUserGone},
+		{"DeleteAccessTokensBefore", testDeleteAccessTokensBefore},
+		{"RevokeToken", testRevokeToken},
+		{"RevokeUserTokens", testRevokeUserTokens},
+		{"RevokeUserTokensUnknownUser", testRevokeUserTokensUnknownUser},
+		{"DeleteExpiredRevocations", testDeleteExpiredRevocations},
+		{"DeleteUserCascades", testDeleteUserCascades},
+		{"TimePrecision", testTimePrecision},
+		{"InjectionVerbatim", testInjectionVerbatim},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			if s == nil {
+				t.Fatal("newStore returned nil")
+			}
+			tc.fn(t, s)
+		})
+	}
+}
+
+// base is a time with a whole number of microseconds, so that stored and
+// expected times compare exactly.
+var base = time.Date(2025, 6, 1, 12, 0, 0, 123456000, time.UTC)
+
+func newUser(email string) *store.User {
+	return &store.User{
+		ID:             uuid.New(),
+		Email:          email,
+		HashedPassword: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+		IsActive:       true,
+		CreatedAt:      base,
+		UpdatedAt:      base,
+	}
+}
+
+func mustCreate(t *testing.T, s Store, u *store.User) *store.User {
+	t.Helper()
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("CreateUser(%q): %v", u.Email, err)
+	}
+	return u
+}
+
+// checkUser fails unless got is want as stored: times in UTC, truncated
+// to microseconds.
+func checkUser(t *testing.T, got, want *store.User) {
+	t.Helper()
+	if got == nil {
+		t.Fatal("got nil user")
+	}
+	if got.ID != want.ID || got.Email != want.Email || got.HashedPassword != want.HashedPassword ||
+		got.IsActive != want.IsActive || got.IsSuperuser != want.IsSuperuser || got.IsVerified != want.IsVerified {
+		t.Errorf("user = %+v\nwant   %+v", *got, *want)
+	}
+	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	checkTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+}
+
+func checkTime(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	want = want.UTC().Truncate(time.Microsecond)
+	if !got.Equal(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+	if got.Location() != time.UTC {
+		t.Errorf("%s is in %v, want UTC", what, got.Location())
+	}
+}
+
+func checkErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+// valid fails unless the token is accepted for u.
+func valid(t *testing.T, s Store, u *store.User, tokenID string, iat time.Time) {
+	t.Helper()
+	got, err := s.UserForToken(context.Background(), u.ID, tokenID, iat)
+	if err != nil {
+		t.Errorf("UserForToken(%q, issued %v): %v, want the user", tokenID, iat, err)
+		return
+	}
+	if got.ID != u.ID {
+		t.Errorf("UserForToken(%q): user %v, want %v", tokenID, got.ID, u.ID)
+	}
+}
+
+// void fails unless the token is refused with ErrTokenNotFound.
+func void(t *testing.T, s Store, u *store.User, tokenID string, iat time.Time) {
+	t.Helper()
+	_, err := s.UserForToken(context.Background(), u.ID, tokenID, iat)
+	checkErr(t, fmt.Sprintf("UserForToken(%q, issued %v)", tokenID, iat), err, store.ErrTokenNotFound)
+}
+
+func testCreateAndGet(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := newUser("Lancelot.du.Lac@Camelot.bt")
+	u.IsSuperuser, u.IsVerified = true, true
+	mustCreate(t, s, u)
+
+	got, err := s.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, got, u)
+
+	// The email is found through its canonical form but kept as given.
+	for _, e := range []string{u.Email, "lancelot.du.lac@camelot.bt", "  LANCELOT.DU.LAC@CAMELOT.BT\t"} {
+		got, err := s.UserByEmail(ctx, e)
+		if err != nil {
+			t.Fatalf("UserByEmail(%q): %v", e, err)
+		}
+		checkUser(t, got, u)
+	}
+
+	inactive := newUser("mordred@camelot.bt")
+	inactive.IsActive = false
+	mustCreate(t, s, inactive)
+	got, err = s.UserByID(ctx, inactive.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, got, inactive)
+}
+
+func testNotFound(t *testing.T, s Store) {
+	ctx := context.Background()
+	mustCreate(t, s, newUser("someone@camelot.bt"))
+	ghost := newUser("ghost@camelot.bt")
+
+	_, err := s.UserByID(ctx, ghost.ID)
+	checkErr(t, "UserByID", err, store.ErrUserNotFound)
+	_, err = s.UserByEmail(ctx, ghost.Email)
+	checkErr(t, "UserByEmail", err, store.ErrUserNotFound)
+	checkErr(t, "UpdateUser", s.UpdateUser(ctx, ghost), store.ErrUserNotFound)
+	checkErr(t, "DeleteUser", s.DeleteUser(ctx, ghost.ID), store.ErrUserNotFound)
+	_, _, err = s.UserByAccessToken(ctx, "0000")
+	checkErr(t, "UserByAccessToken", err, store.ErrTokenNotFound)
+	_, err = s.UserForToken(ctx, ghost.ID, "jti", base)
+	checkErr(t, "UserForToken", err, store.ErrUserNotFound)
+	if err := s.DeleteAccessToken(ctx, "0000"); err != nil {
+		t.Errorf("DeleteAccessToken of a missing token: %v", err)
+	}
+	if err := s.DeleteUserAccessTokens(ctx, ghost.ID, ""); err != nil {
+		t.Errorf("DeleteUserAccessTokens of a missing user: %v", err)
+	}
+}
+
+// testFaultIsNotNotFound checks that a failure is never taken for "not
+// found": a cancelled request must not look like an unknown user.
+func testFaultIsNotNotFound(t *testing.T, s Store) {
+	u := mustCreate(t, s, newUser("percival@camelot.bt"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.UserByID(ctx, u.ID); err == nil || errors.Is(err, store.ErrUserNotFound) {
+		t.Errorf("UserByID with a cancelled context: err = %v, want a fault", err)
+	}
+	if _, err := s.UserByEmail(ctx, u.Email); err == nil || errors.Is(err, store.ErrUserNotFound) {
+		t.Errorf("UserByEmail with a cancelled context: err = %v, want a fault", err)
+	}
+	if _, err := s.UserForToken(ctx, u.ID, "jti", base); err == nil ||
+		errors.Is(err, store.ErrUserNotFound) || errors.Is(err, store.ErrTokenNotFound) {
+		t.Errorf("UserForToken with a cancelled context: err = %v, want a fault", err)
+	}
+	if _, _, err := s.UserByAccessToken(ctx, "abcd"); err == nil || errors.Is(err, store.ErrTokenNotFound) {
+		t.Errorf("UserByAccessToken with a cancelled context: err = %v, want a fault", err)
+	}
+}
+
+func testEmailCollision(t *testing.T, s Store) {
+	ctx := context.Background()
+	pairs := [][2]string{
+		{"King.Arthur@camelot.bt", "king.arthur@camelot.bt"},
+		{"ÉLODIE@x.fr", "élodie@x.fr"},
+		{"noe\u0308l@x.fr", "noël@x.fr"}, // decomposed and composed ë (NFKC)
+		{"ΣΊΣΥΦΟΣ@x.gr", "σίσυφος@x.gr"}, // final sigma folds like sigma
+		{"  guinevere@camelot.bt ", "guinevere@camelot.bt"},
+	}
+	for _, p := range pairs {
+		first := mustCreate(t, s, newUser(p[0]))
+		second := newUser(p[1])
+		checkErr(t, fmt.Sprintf("CreateUser(%q) after %q", p[1], p[0]), s.CreateUser(ctx, second), store.ErrEmailTaken)
+		got, err := s.UserByEmail(ctx, p[1])
+		if err != nil {
+			t.Errorf("UserByEmail(%q): %v", p[1], err)
+			continue
+		}
+		checkUser(t, got, first)
+		if _, err := s.UserByID(ctx, second.ID); !errors.Is(err, store.ErrUserNotFound) {
+			t.Errorf("the refused user %q exists: err = %v", p[1], err)
+		}
+	}
+	// Emails that only look alike stay apart.
+	mustCreate(t, s, newUser("arthur@camelot.bt"))
+	mustCreate(t, s, newUser("arthur@camelot.bt.example"))
+	mustCreate(t, s, newUser("arthur+round.table@camelot.bt"))
+	users, err := s.ListUsers(ctx)
+	if err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	if want := len(pairs) + 3; len(users) != want {
+		t.Errorf("ListUsers: %d users, want %d", len(users), want)
+	}
+}
+
+func testCreateRace(t *testing.T, s Store) {
+	ctx := context.Background()
+	const n = 50
+	var (
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		errs   = make([]error, n)
+		tried  = make([]*store.User, n)
+		emails = []string{"gawain@camelot.bt", "Gawain@Camelot.bt", "GAWAIN@CAMELOT.BT", " gawain@camelot.bt"}
+	)
+	for i := range n {
+		tried[i] = newUser(emails[i%len(emails)])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = s.CreateUser(ctx, tried[i])
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	var winner *store.User
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner != nil {
+				t.Errorf("two users created: %v and %v", winner.ID, tried[i].ID)
+			}
+			winner = tried[i]
+		case !errors.Is(err, store.ErrEmailTaken):
+			t.Errorf("CreateUser #%d: %v, want nil or ErrEmailTaken", i, err)
+		}
+	}
+	if winner == nil {
+		t.Fatal("no user created")
+	}
+	users, err := s.ListUsers(ctx)
+	if err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	if len(users) != 1 || users[0].ID != winner.ID {
+		t.Errorf("ListUsers = %d users, want only %v", len(users), winner.ID)
+	}
+}
+
+func testUpdate(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("tristan@camelot.bt"))
+	other := mustCreate(t, s, newUser("isolde@camelot.bt"))
+
+	changed := *u
+	changed.Email = "Tristan@Lyonesse.bt"
+	changed.HashedPassword = "$2b$12$something.else"
+	changed.IsActive, changed.IsSuperuser, changed.IsVerified = false, true, true
+	changed.UpdatedAt = base.Add(time.Hour)
+	changed.CreatedAt = base.Add(-time.Hour) // must be ignored
+	if err := s.UpdateUser(ctx, &changed); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	want := changed
+	want.CreatedAt = u.CreatedAt
+
+	got, err := s.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, got, &want)
+	got, err = s.UserByEmail(ctx, "tristan@lyonesse.bt")
+	if err != nil {
+		t.Fatalf("UserByEmail(new email): %v", err)
+	}
+	checkUser(t, got, &want)
+	// The other user is untouched.
+	got, err = s.UserByID(ctx, other.ID)
+	if err != nil {
+		t.Fatalf("UserByID(other): %v", err)
+	}
+	checkUser(t, got, other)
+}
+
+func testUpdateEmailCollision(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := mustCreate(t, s, newUser("galahad@camelot.bt"))
+	b := mustCreate(t, s, newUser("bors@camelot.bt"))
+
+	changed := *b
+	changed.Email = "GALAHAD@camelot.bt"
+	changed.IsVerified = true
+	checkErr(t, "UpdateUser to another user's email", s.UpdateUser(ctx, &changed), store.ErrEmailTaken)
+
+	got, err := s.UserByID(ctx, b.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, got, b) // unchanged, is_verified included
+	got, err = s.UserByEmail(ctx, "galahad@camelot.bt")
+	if err != nil {
+		t.Fatalf("UserByEmail: %v", err)
+	}
+	checkUser(t, got, a)
+}
+
+func testUpdateOwnEmailCase(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("kay@camelot.bt"))
+	changed := *u
+	changed.Email = "Sir.KAY@camelot.bt"
+	if err := s.UpdateUser(ctx, &changed); err != nil {
+		t.Fatalf("UpdateUser to another email: %v", err)
+	}
+	changed.Email = "SIR.kay@Camelot.BT"
+	if err := s.UpdateUser(ctx, &changed); err != nil {
+		t.Fatalf("UpdateUser changing only the case: %v", err)
+	}
+	changed.HashedPassword = "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3"
+	if err := s.UpdateUser(ctx, &changed); err != nil {
+		t.Fatalf("UpdateUser keeping the email: %v", err)
+	}
+	got, err := s.UserByEmail(ctx, "sir.kay@camelot.bt")
+	if err != nil {
+		t.Fatalf("UserByEmail: %v", err)
+	}
+	checkUser(t, got, &changed)
+}
+
+func testUpdateFreesOldEmail(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("bedivere@camelot.bt"))
+	changed := *u
+	changed.Email = "bedivere@avalon.bt"
+	if err := s.UpdateUser(ctx, &changed); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	_, err := s.UserByEmail(ctx, "bedivere@camelot.bt")
+	checkErr(t, "UserByEmail(old email)", err, store.ErrUserNotFound)
+	mustCreate(t, s, newUser("Bedivere@camelot.bt"))
+}
+
+func testDelete(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("gareth@camelot.bt"))
+	keep := mustCreate(t, s, newUser("gaheris@camelot.bt"))
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	_, err := s.UserByID(ctx, u.ID)
+	checkErr(t, "UserByID after delete", err, store.ErrUserNotFound)
+	_, err = s.UserByEmail(ctx, u.Email)
+	checkErr(t, "UserByEmail after delete", err, store.ErrUserNotFound)
+	checkErr(t, "DeleteUser twice", s.DeleteUser(ctx, u.ID), store.ErrUserNotFound)
+	checkErr(t, "UpdateUser after delete", s.UpdateUser(ctx, u), store.ErrUserNotFound)
+	if _, err := s.UserByID(ctx, keep.ID); err != nil {
+		t.Errorf("the other user: %v", err)
+	}
+	// The email is free again.
+	mustCreate(t, s, newUser("GARETH@camelot.bt"))
+}
+
+func testListUsers(t *testing.T, s Store) {
+	ctx := context.Background()
+	users, err := s.ListUsers(ctx)
+	if err != nil {
+		t.Fatalf("ListUsers on an empty store: %v", err)
+	}
+	if len(users) != 0 {
+		t.Fatalf("ListUsers on an empty store: %d users", len(users))
+	}
+	// Created out of order: the list is by creation time, oldest first.
+	var want []*store.User
+	for i, offset := range []time.Duration{2 * time.Hour, 0, time.Hour, 3 * time.Hour} {
+		u := newUser(fmt.Sprintf("knight%d@camelot.bt", i))
+		u.CreatedAt = base.Add(offset)
+		mustCreate(t, s, u)
+		want = append(want, u)
+	}
+	order := []int{1, 2, 0, 3}
+	users, err = s.ListUsers(ctx)
+	if err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	if len(users) != len(order) {
+		t.Fatalf("ListUsers: %d users, want %d", len(users), len(order))
+	}
+	for i, j := range order {
+		checkUser(t, users[i], want[j])
+	}
+}
+
+func testAccessTokens(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := mustCreate(t, s, newUser("pelleas@camelot.bt"))
+	b := mustCreate(t, s, newUser("ettarde@camelot.bt"))
+	tokens := []store.AccessToken{
+		{Hash: strings.Repeat("a1", 32), UserID: a.ID, CreatedAt: base},
+		{Hash: strings.Repeat("a2", 32), UserID: a.ID, CreatedAt: base.Add(time.Minute)},
+		{Hash: strings.Repeat("a3", 32), UserID: a.ID, CreatedAt: base.Add(2 * time.Minute)},
+		{Hash: strings.Repeat("b1", 32), UserID: b.ID, CreatedAt: base},
+	}
+	for _, tok := range tokens {
+		if err := s.CreateAccessToken(ctx, tok); err != nil {
+			t.Fatalf("CreateAccessToken: %v", err)
+		}
+	}
+	for _, tok := range tokens {
+		u, created, err := s.UserByAccessToken(ctx, tok.Hash)
+		if err != nil {
+			t.Fatalf("UserByAccessToken: %v", err)
+		}
+		want := a
+		if tok.UserID == b.ID {
+			want = b
+		}
+		checkUser(t, u, want)
+		checkTime(t, "token CreatedAt", created, tok.CreatedAt)
+	}
+	// Hashes are matched exactly.
+	_, _, err := s.UserByAccessToken(ctx, strings.ToUpper(tokens[0].Hash))
+	checkErr(t, "UserByAccessToken(upper-cased hash)", err, store.ErrTokenNotFound)
+
+	if err := s.DeleteAccessToken(ctx, tokens[0].Hash); err != nil {
+		t.Fatalf("DeleteAccessToken: %v", err)
+	}
+	_, _, err = s.UserByAccessToken(ctx, tokens[0].Hash)
+	checkErr(t, "UserByAccessToken after delete", err, store.ErrTokenNotFound)
+	if err := s.DeleteAccessToken(ctx, tokens[0].Hash); err != nil {
+		t.Errorf("DeleteAccessToken twice: %v", err)
+	}
+
+	alive := func(tok store.AccessToken, want bool) {
+		t.Helper()
+		_, _, err := s.UserByAccessToken(ctx, tok.Hash)
+		switch {
+		case want && err != nil:
+			t.Errorf("token %.4s: %v, want alive", tok.Hash, err)
+		case !want && !errors.Is(err, store.ErrTokenNotFound):
+			t.Errorf("token %.4s: err = %v, want ErrTokenNotFound", tok.Hash, err)
+		}
+	}
+	if err := s.DeleteUserAccessTokens(ctx, a.ID, tokens[1].Hash); err != nil {
+		t.Fatalf("DeleteUserAccessTokens(keep): %v", err)
+	}
+	alive(tokens[1], true)
+	alive(tokens[2], false)
+	alive(tokens[3], true) // another user's
+
+	if err := s.DeleteUserAccessTokens(ctx, a.ID, ""); err != nil {
+		t.Fatalf("DeleteUserAccessTokens(keep none): %v", err)
+	}
+	alive(tokens[1], false)
+	alive(tokens[3], true)
+}
+
+func testAccessTokenUserGone(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("lamorak@camelot.bt"))
+	tok := store.AccessToken{Hash: strings.Repeat("c3", 32), UserID: u.ID, CreatedAt: base}
+	if err := s.CreateAccessToken(ctx, tok); err != nil {
+		t.Fatalf("CreateAccessToken: %v", err)
+	}
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	_, _, err := s.UserByAccessToken(ctx, tok.Hash)
+	checkErr(t, "UserByAccessToken of a deleted user", err, store.ErrTokenNotFound)
+
+	// A store may refuse a token for a missing user, or keep it; either
+	// way it must never lead to a user.
+	orphan := store.AccessToken{Hash: strings.Repeat("d4", 32), UserID: uuid.New(), CreatedAt: base}
+	_ = s.CreateAccessToken(ctx, orphan)
+	_, _, err = s.UserByAccessToken(ctx, orphan.Hash)
+	checkErr(t, "UserByAccessToken of a token without user", err, store.ErrTokenNotFound)
+}
+
+func testDeleteAccessTokensBefore(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("dagonet@camelot.bt"))
+	cut := base
+	tokens := []struct {
+		tok   store.AccessToken
+		alive bool
+	}{
+		{store.AccessToken{Hash: "old", CreatedAt: cut.Add(-time.Hour)}, false},
+		{store.AccessToken{Hash: "just-before", CreatedAt: cut.Add(-time.Microsecond)}, false},
+		{store.AccessToken{Hash: "at-cut", CreatedAt: cut}, true},
+		{store.AccessToken{Hash: "new", CreatedAt: cut.Add(time.Hour)}, true},
+	}
+	for _, tc := range tokens {
+		tc.tok.UserID = u.ID
+		if err := s.CreateAccessToken(ctx, tc.tok); err != nil {
+			t.Fatalf("CreateAccessToken: %v", err)
+		}
+	}
+	// Passed in another zone: the instant is what counts.
+	if err := s.DeleteAccessTokensBefore(ctx, cut.In(time.FixedZone("UTC-7", -7*3600))); err != nil {
+		t.Fatalf("DeleteAccessTokensBefore: %v", err)
+	}
+	for _, tc := range tokens {
+		_, _, err := s.UserByAccessToken(ctx, tc.tok.Hash)
+		switch {
+		case tc.alive && err != nil:
+			t.Errorf("token %q: %v, want alive", tc.tok.Hash, err)
+		case !tc.alive && !errors.Is(err, store.ErrTokenNotFound):
+			t.Errorf("token %q: err = %v, want ErrTokenNotFound", tc.tok.Hash, err)
+		}
+	}
+}
+
+func testRevokeToken(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("safir@camelot.bt"))
+	other := mustCreate(t, s, newUser("segwarides@camelot.bt"))
+	iat := base.Add(-time.Minute)
+
+	valid(t, s, u, "jti-1", iat)
+	if err := s.RevokeToken(ctx, "jti-1", u.ID, base.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	void(t, s, u, "jti-1", iat)
+	void(t, s, u, "jti-1", base.Add(time.Hour)) // whatever its issue time
+	valid(t, s, u, "jti-2", iat)
+	valid(t, s, other, "jti-2", iat)
+	if err := s.RevokeToken(ctx, "jti-1", u.ID, base.Add(time.Hour)); err != nil {
+		t.Errorf("RevokeToken twice: %v", err)
+	}
+	void(t, s, u, "jti-1", iat)
+}
+
+func testRevokeUserTokens(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("palamedes@camelot.bt"))
+	other := mustCreate(t, s, newUser("dinadan@camelot.bt"))
+	cut := base
+
+	if err := s.RevokeUserTokens(ctx, u.ID, cut, "kept"); err != nil {
+		t.Fatalf("RevokeUserTokens: %v", err)
+	}
+	void(t, s, u, "old", cut.Add(-time.Hour))
+	void(t, s, u, "just-before", cut.Add(-time.Microsecond))
+	void(t, s, u, "", cut.Add(-time.Hour)) // a token without id is not the kept one
+	valid(t, s, u, "kept", cut.Add(-time.Hour))
+	valid(t, s, u, "at-cut", cut) // issued at the cut-off: not before it
+	valid(t, s, u, "new", cut.Add(time.Second))
+	valid(t, s, other, "old", cut.Add(-time.Hour))
+
+	// A later call replaces the cut-off and the kept token.
+	cut2 := cut.Add(time.Hour)
+	if err := s.RevokeUserTokens(ctx, u.ID, cut2, ""); err != nil {
+		t.Fatalf("RevokeUserTokens again: %v", err)
+	}
+	void(t, s, u, "kept", cut.Add(-time.Hour))
+	void(t, s, u, "at-cut", cut)
+	void(t, s, u, "", cut.Add(-time.Hour))
+	valid(t, s, u, "newer", cut2)
+
+	if err := s.RevokeUserTokens(ctx, u.ID, cut2.Add(time.Minute), "newer"); err != nil {
+		t.Fatalf("RevokeUserTokens a third time: %v", err)
+	}
+	valid(t, s, u, "newer", cut2)
+	void(t, s, u, "other", cut2)
+}
+
+func testRevokeUserTokensUnknownUser(t *testing.T, s Store) {
+	err := s.RevokeUserTokens(context.Background(), uuid.New(), base, "")
+	if err != nil && !errors.Is(err, store.ErrUserNotFound) {
+		t.Errorf("RevokeUserTokens of an unknown user: %v, want nil or ErrUserNotFound", err)
+	}
+}
+
+func testDeleteExpiredRevocations(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("agravain@camelot.bt"))
+	iat := base.Add(-2 * time.Hour)
+	now := base
+	revoked := []struct {
+		id      string
+		expires time.Time
+		kept    bool
+	}{
+		{"expired", now.Add(-time.Hour), false},
+		{"just-expired", now.Add(-time.Microsecond), false},
+		{"expires-now", now, true},
+		{"live", now.Add(time.Hour), true},
+	}
+	for _, r := range revoked {
+		if err := s.RevokeToken(ctx, r.id, u.ID, r.expires); err != nil {
+			t.Fatalf("RevokeToken: %v", err)
+		}
+	}
+	if err := s.DeleteExpiredRevocations(ctx, now); err != nil {
+		t.Fatalf("DeleteExpiredRevocations: %v", err)
+	}
+	for _, r := range revoked {
+		if r.kept {
+			void(t, s, u, r.id, iat)
+		} else {
+			// Forgotten: the token's own expiry refuses it from now on.
+			valid(t, s, u, r.id, iat)
+		}
+	}
+}
+
+func testDeleteUserCascades(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("pellinore@camelot.bt"))
+	other := mustCreate(t, s, newUser("uther@camelot.bt"))
+	tok := store.AccessToken{Hash: "pellinore-token", UserID: u.ID, CreatedAt: base}
+	otherTok := store.AccessToken{Hash: "uther-token", UserID: other.ID, CreatedAt: base}
+	for _, tk := range []store.AccessToken{tok, otherTok} {
+		if err := s.CreateAccessToken(ctx, tk); err != nil {
+			t.Fatalf("CreateAccessToken: %v", err)
+		}
+	}
+	if err := s.RevokeToken(ctx, "revoked", u.ID, base.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	if err := s.RevokeUserTokens(ctx, u.ID, base, ""); err != nil {
+		t.Fatalf("RevokeUserTokens: %v", err)
+	}
+	if err := s.RevokeUserTokens(ctx, other.ID, base, ""); err != nil {
+		t.Fatalf("RevokeUserTokens: %v", err)
+	}
+
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	_, _, err := s.UserByAccessToken(ctx, tok.Hash)
+	checkErr(t, "UserByAccessToken after DeleteUser", err, store.ErrTokenNotFound)
+	_, err = s.UserForToken(ctx, u.ID, "any", base.Add(time.Hour))
+	checkErr(t, "UserForToken after DeleteUser", err, store.ErrUserNotFound)
+
+	// Nothing of the old user comes back with a new user of the same id.
+	again := *u
+	again.Email = "pellinore@listenoise.bt"
+	mustCreate(t, s, &again)
+	_, _, err = s.UserByAccessToken(ctx, tok.Hash)
+	checkErr(t, "old token of a re-created user", err, store.ErrTokenNotFound)
+	valid(t, s, &again, "issued-before-old-cutoff", base.Add(-time.Hour))
+
+	// The other user's things are untouched.
+	if _, _, err := s.UserByAccessToken(ctx, otherTok.Hash); err != nil {
+		t.Errorf("other user's token: %v", err)
+	}
+	void(t, s, other, "x", base.Add(-time.Hour))
+}
+
+func testTimePrecision(t *testing.T, s Store) {
+	ctx := context.Background()
+	zone := time.FixedZone("IST", 5*3600+1800)
+	u := newUser("nimue@avalon.bt")
+	u.CreatedAt = time.Date(2024, 2, 29, 23, 59, 59, 999999999, zone) // truncated, not rounded
+	u.UpdatedAt = time.Date(1999, 12, 31, 23, 0, 0, 1000, time.UTC)
+	mustCreate(t, s, u)
+	got, err := s.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, got, u)
+
+	tok := store.AccessToken{Hash: "precise", UserID: u.ID, CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 678901234, zone)}
+	if err := s.CreateAccessToken(ctx, tok); err != nil {
+		t.Fatalf("CreateAccessToken: %v", err)
+	}
+	_, created, err := s.UserByAccessToken(ctx, tok.Hash)
+	if err != nil {
+		t.Fatalf("UserByAccessToken: %v", err)
+	}
+	checkTime(t, "token CreatedAt", created, tok.CreatedAt)
+
+	// A cut-off compares instants, whatever the zones.
+	cut := time.Date(2025, 1, 1, 0, 0, 0, 5000, time.UTC)
+	if err := s.RevokeUserTokens(ctx, u.ID, cut.In(zone), ""); err != nil {
+		t.Fatalf("RevokeUserTokens: %v", err)
+	}
+	void(t, s, u, "a", cut.Add(-time.Microsecond).In(zone))
+	valid(t, s, u, "b", cut.In(time.FixedZone("X", -3600)))
+}
+
+func testInjectionVerbatim(t *testing.T, s Store) {
+	ctx := context.Background()
+	nasty := []string{
+		`robert'); DROP TABLE authkit_users;--@x.com`,
+		`"quoted"@x.com`,
+		`a%b@x.com`,
+		`_@x.com`,
+		`back\slash@x.com`,
+		`x' OR '1'='1@x.com`,
+		`semi;colon$1?@x.com`,
+	}
+	var users []*store.User
+	for _, e := range nasty {
+		u := newUser(e)
+		u.HashedPassword = `'; UPDATE authkit_users SET is_superuser = TRUE; --` + e
+		users = append(users, mustCreate(t, s, u))
+	}
+	for _, u := range users {
+		got, err := s.UserByEmail(ctx, u.Email)
+		if err != nil {
+			t.Fatalf("UserByEmail(%q): %v", u.Email, err)
+		}
+		checkUser(t, got, u)
+	}
+	// No wildcard matching.
+	for _, e := range []string{"axb@x.com", "z@x.com", "%", "x' OR '1'='1"} {
+		_, err := s.UserByEmail(ctx, e)
+		checkErr(t, fmt.Sprintf("UserByEmail(%q)", e), err, store.ErrUserNotFound)
+	}
+
+	u := users[0]
+	hash := `' OR '1'='1`
+	if err := s.CreateAccessToken(ctx, store.AccessToken{Hash: hash, UserID: u.ID, CreatedAt: base}); err != nil {
+		t.Fatalf("CreateAccessToken: %v", err)
+	}
+	if got, _, err := s.UserByAccessToken(ctx, hash); err != nil || got.ID != u.ID {
+		t.Errorf("UserByAccessToken(%q) = %v, %v", hash, got, err)
+	}
+	_, _, err := s.UserByAccessToken(ctx, `x' OR '1'='1`)
+	checkErr(t, "UserByAccessToken(injection)", err, store.ErrTokenNotFound)
+
+	jti := `'; DELETE FROM authkit_revoked_tokens; --`
+	if err := s.RevokeToken(ctx, jti, u.ID, base.Add(time.Hour)); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	void(t, s, u, jti, base)
+	valid(t, s, u, `' OR ''='`, base)
+	if err := s.RevokeUserTokens(ctx, u.ID, base, jti+"'"); err != nil {
+		t.Fatalf("RevokeUserTokens: %v", err)
+	}
+	valid(t, s, u, jti+"'", base.Add(-time.Hour))
+	void(t, s, u, jti, base.Add(-time.Hour))
+
+	all, err := s.ListUsers(ctx)
+	if err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	if len(all) != len(nasty) {
+		t.Errorf("ListUsers: %d users, want %d", len(all), len(nasty))
+	}
+	for _, got := range all {
+		if got.IsSuperuser {
+			t.Errorf("user %q became superuser", got.Email)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package strategy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/store/sqlite"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/google/uuid"
+)
+
+// exampleStore opens a throw-away SQLite store holding one user.
+func exampleStore(ctx context.Context) (*sqlite.Store, *store.User, func()) {
+	dir, err := os.MkdirTemp("", "authkit-example")
+	if err != nil {
+		panic(err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "app.db"))
+	if err != nil {
+		panic(err)
+	}
+	st, err := sqlite.New(db)
+	if err != nil {
+		panic(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	now := time.Now().UTC()
+	u := &store.User{ID: uuid.New(), Email: "king.arthur@camelot.bt", HashedPassword: "x", IsActive: true, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateUser(ctx, u); err != nil {
+		panic(err)
+	}
+	return st, u, func() { db.Close(); os.RemoveAll(dir) }
+}
+
+func ExampleNewJWT() {
+	ctx := context.Background()
+	st, u, done := exampleStore(ctx)
+	defer done()
+
+	// In production the secret comes from configuration: 32 random bytes.
+	s, err := strategy.NewJWT(strategy.JWTConfig{
+		Secret: []byte("an example secret of 32+ bytes!!"),
+		Store:  st, // keeps revocations: logout ends the token
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	tok, _ := s.Write(ctx, u) // at login
+	got, _ := s.Read(ctx, tok)
+	fmt.Println(got.Email)
+
+	_ = s.Destroy(ctx, tok, u) // at logout
+	_, err = s.Read(ctx, tok)
+	fmt.Println(errors.Is(err, strategy.ErrInvalidToken))
+	// Output:
+	// king.arthur@camelot.bt
+	// true
+}
+
+func ExampleNewDatabase() {
+	ctx := context.Background()
+	st, u, done := exampleStore(ctx)
+	defer done()
+
+	s, err := strategy.NewDatabase(strategy.DatabaseConfig{Store: st, Lifetime: 24 * time.Hour})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, _ := s.Write(ctx, u)
+	fmt.Println(len(tok)) // 256 random bits, base64url
+
+	// A password change ends every other session.
+	other, _ := s.Write(ctx, u)
+	_ = s.EndSessions(ctx, u.ID, tok)
+	_, err = s.Read(ctx, other)
+	fmt.Println(errors.Is(err, strategy.ErrInvalidToken))
+	got, _ := s.Read(ctx, tok)
+	fmt.Println(got.Email)
+	// Output:
+	// 43
+	// true
+	// king.arthur@camelot.bt
+}
+
+// A Signer makes the purpose tokens of other flows, here a password reset
+// token bound to the user's email.
+func ExampleNewSigner() {
+	reset, err := strategy.NewSigner(strategy.SignerConfig{
+		Secret:   []byte("another secret, for reset tokens"),
+		Audience: "authkit:reset",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	type resetClaims struct {
+		Email string `json:"email"`
+	}
+	tok, _ := reset.Sign("0190a6d2-7c1e-7b3a-9c4e-1f2a3b4c5d6e", resetClaims{Email: "king.arthur@camelot.bt"})
+
+	var extra resetClaims
+	claims, err := reset.Parse(tok, &extra)
+	fmt.Println(claims.Subject, extra.Email, err)
+
+	// Nor does it pass for a token of another purpose.
+	verify, _ := strategy.NewSigner(strategy.SignerConfig{
+		Secret:   []byte("another secret, for reset tokens"),
+		Audience: "authkit:verify",
+	})
+	_, err = verify.Parse(tok, nil)
+	fmt.Println(errors.Is(err, strategy.ErrInvalidToken))
+	// Output:
+	// 0190a6d2-7c1e-7b3a-9c4e-1f2a3b4c5d6e king.arthur@camelot.bt <nil>
+	// true
+}

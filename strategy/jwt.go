@@ -1,0 +1,159 @@
+package strategy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+)
+
+// DefaultAudience is the audience of access tokens, as in FastAPI Users
+// ("fastapi-users:auth").
+const DefaultAudience = "authkit:auth"
+
+// JWTConfig configures a JWT strategy.
+type JWTConfig struct {
+	// Secret is the HS256 key, at least MinSecretLen random bytes, and
+	// different from the secrets of reset and verification tokens.
+	Secret []byte
+	// Lifetime of a token; DefaultLifetime when zero.
+	Lifetime time.Duration
+	// Audience (aud) of the tokens; DefaultAudience when empty.
+	Audience string
+	// Store keeps revocations, so that logout and a password change end
+	// tokens before they expire. Required.
+	Store store.RevocationStore
+	// Leeway tolerated on exp, nbf and iat for clock skew between servers;
+	// DefaultLeeway when zero.
+	Leeway time.Duration
+	// Now is the clock; time.Now when nil. For tests.
+	Now func() time.Time
+}
+
+// JWT issues signed, self-contained tokens (claims sub, aud, exp, iat,
+// jti) that are nonetheless revocable: each Read asks the store, in one
+// call, for the user unless the token was revoked by logout or issued
+// before the user's sessions were ended.
+type JWT struct {
+	signer *Signer
+	store  store.RevocationStore
+	now    func() time.Time
+}
+
+var (
+	_ Strategy     = (*JWT)(nil)
+	_ SessionEnder = (*JWT)(nil)
+)
+
+// NewJWT returns a JWT strategy, or an error for a missing store or an
+// invalid secret, lifetime or leeway.
+func NewJWT(cfg JWTConfig) (*JWT, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("strategy: jwt: a RevocationStore is required")
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = DefaultAudience
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s, err := NewSigner(SignerConfig{
+		Secret:   cfg.Secret,
+		Audience: cfg.Audience,
+		Lifetime: cfg.Lifetime,
+		Leeway:   cfg.Leeway,
+		Now:      cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("strategy: jwt: %w", err)
+	}
+	return &JWT{signer: s, store: cfg.Store, now: cfg.Now}, nil
+}
+
+// Lifetime returns how long a token lives.
+func (j *JWT) Lifetime() time.Duration { return j.signer.Lifetime() }
+
+// Write signs a new token for u.
+func (j *JWT) Write(_ context.Context, u *store.User) (string, error) {
+	if u == nil {
+		return "", errors.New("strategy: jwt: write: no user")
+	}
+	return j.signer.Sign(u.ID.String(), nil)
+}
+
+// Read verifies token and returns its user: ErrInvalidToken when the token
+// is malformed, forged, expired, revoked, or its user is gone; any other
+// error is a fault of the store.
+func (j *JWT) Read(ctx context.Context, token string) (*store.User, error) {
+	c, userID, err := j.parse(token)
+	if err != nil {
+		return nil, err
+	}
+	u, err := j.store.UserForToken(ctx, userID, c.ID, c.IssuedAt)
+	switch {
+	case errors.Is(err, store.ErrTokenNotFound), errors.Is(err, store.ErrUserNotFound):
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	case err != nil:
+		return nil, fmt.Errorf("strategy: jwt: %w", err)
+	}
+	return u, nil
+}
+
+// Destroy revokes token, which must belong to u (when u is not nil), until
+// it expires; then it forgets revocations that have expired, which keeps
+// the store small at the cost of one cheap delete per logout.
+func (j *JWT) Destroy(ctx context.Context, token string, u *store.User) error {
+	c, userID, err := j.parse(token)
+	if err != nil {
+		return err
+	}
+	if u != nil && u.ID != userID {
+		return fmt.Errorf("%w: token of another user", ErrInvalidToken)
+	}
+	// The record must outlive the leeway, during which Read still accepts
+	// the expired token.
+	if err := j.store.RevokeToken(ctx, c.ID, userID, c.ExpiresAt.Add(j.signer.Leeway())); err != nil {
+		return fmt.Errorf("strategy: jwt: revoke: %w", err)
+	}
+	if err := j.store.DeleteExpiredRevocations(ctx, j.now()); err != nil {
+		return fmt.Errorf("strategy: jwt: purge revocations: %w", err)
+	}
+	return nil
+}
+
+// EndSessions voids every token of the user issued before now, except
+// keepToken when it is a valid token of that user ("" keeps none).
+//
+// The cut-off is taken to the microsecond, the precision of the issue
+// times read from the token ids (and of the stores): a token issued later,
+// even within the same second (iat has whole seconds only), still works, so
+// the login that follows a password reset is never refused.
+func (j *JWT) EndSessions(ctx context.Context, userID uuid.UUID, keepToken string) error {
+	keep := ""
+	if keepToken != "" {
+		if c, id, err := j.parse(keepToken); err == nil && id == userID {
+			keep = c.ID
+		}
+	}
+	cutoff := j.now().Truncate(time.Microsecond)
+	if err := j.store.RevokeUserTokens(ctx, userID, cutoff, keep); err != nil {
+		return fmt.Errorf("strategy: jwt: end sessions: %w", err)
+	}
+	return nil
+}
+
+// parse verifies token and reads its subject as a user id.
+func (j *JWT) parse(token string) (Claims, uuid.UUID, error) {
+	c, err := j.signer.Parse(token, nil)
+	if err != nil {
+		return Claims{}, uuid.Nil, err
+	}
+	id, err := uuid.Parse(c.Subject)
+	if err != nil || id.String() != c.Subject {
+		return Claims{}, uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
+	}
+	return c, id, nil
+}

@@ -1,0 +1,185 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-authkit/authkit/internal/httpjson"
+)
+
+// CookieConfig configures a Cookie transport. The zero value is the safe
+// default: a cookie named "authkit", HttpOnly, Secure, SameSite=Lax, Path=/,
+// no Domain.
+type CookieConfig struct {
+	// Name of the cookie; "authkit" when empty.
+	Name string
+	// Path of the cookie; "/" when empty.
+	Path string
+	// Domain of the cookie; empty (the default) sends it to the exact host
+	// only. Setting it shares the cookie with every subdomain.
+	Domain string
+	// Insecure drops the Secure attribute, for local development over plain
+	// HTTP. Never set it in production.
+	Insecure bool
+	// SameSite of the cookie: Lax when zero; Strict or None may be asked
+	// (None requires Secure).
+	SameSite http.SameSite
+	// HostPrefix prefixes the name with "__Host-", which makes browsers
+	// refuse the cookie unless it is Secure, has Path=/ and no Domain: a
+	// sibling subdomain can then neither set nor shadow it.
+	HostPrefix bool
+	// TrustedOrigins are origins ("https://app.example.com") whose
+	// cross-origin state-changing requests are nonetheless allowed.
+	TrustedOrigins []string
+}
+
+// Cookie carries the token in an HttpOnly cookie: login answers 204 with
+// Set-Cookie, logout answers 204 with the cookie expired. Because the
+// browser sends the cookie on its own, Cookie also implements
+// OriginChecker, refusing cross-origin state-changing requests.
+type Cookie struct {
+	name     string
+	path     string
+	domain   string
+	secure   bool
+	sameSite http.SameSite
+	cop      *http.CrossOriginProtection
+}
+
+var (
+	_ Transport     = (*Cookie)(nil)
+	_ OriginChecker = (*Cookie)(nil)
+)
+
+// NewCookie returns a Cookie transport configured by cfg, or an error for
+// an invalid name, path, domain or trusted origin, or for a combination
+// browsers would refuse (a __Host- cookie with a Domain, SameSite=None
+// without Secure, ...).
+func NewCookie(cfg CookieConfig) (*Cookie, error) {
+	c := &Cookie{
+		name:     cfg.Name,
+		path:     cfg.Path,
+		domain:   cfg.Domain,
+		secure:   !cfg.Insecure,
+		sameSite: cfg.SameSite,
+		cop:      http.NewCrossOriginProtection(),
+	}
+	if c.name == "" {
+		c.name = "authkit"
+	}
+	if c.path == "" {
+		c.path = "/"
+	}
+	if cfg.HostPrefix && !hasPrefixFold(c.name, "__Host-") {
+		c.name = "__Host-" + c.name
+	}
+	switch c.sameSite {
+	case 0:
+		c.sameSite = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !c.secure {
+			return nil, errors.New("transport: cookie: SameSite=None requires Secure")
+		}
+	default:
+		return nil, fmt.Errorf("transport: cookie: unsupported SameSite %d", c.sameSite)
+	}
+	// Browsers enforce the prefixes (RFC 6265bis §4.1.3), so a cookie that
+	// breaks their rules would silently never be stored.
+	if hasPrefixFold(c.name, "__Host-") && (!c.secure || c.path != "/" || c.domain != "") {
+		return nil, errors.New("transport: cookie: a __Host- cookie requires Secure, Path=/ and no Domain")
+	}
+	if hasPrefixFold(c.name, "__Secure-") && !c.secure {
+		return nil, errors.New("transport: cookie: a __Secure- cookie requires Secure")
+	}
+	probe := c.cookie("x", 1)
+	if err := probe.Valid(); err != nil {
+		return nil, fmt.Errorf("transport: cookie: %w", err)
+	}
+	for _, o := range cfg.TrustedOrigins {
+		if err := c.cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("transport: cookie: trusted origin: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Name returns the cookie's name, with its prefix if any.
+func (c *Cookie) Name() string { return c.name }
+
+// Token returns the value of the cookie, or "" when the request carries no
+// such cookie, an empty or malformed one, or several with different values
+// (a cookie planted by a sibling subdomain must not silently win).
+func (c *Cookie) Token(r *http.Request) string {
+	tok := ""
+	for _, ck := range r.CookiesNamed(c.name) {
+		if ck.Value == "" {
+			continue
+		}
+		if tok != "" && ck.Value != tok {
+			return ""
+		}
+		tok = ck.Value
+	}
+	if !validToken(tok) {
+		return ""
+	}
+	return tok
+}
+
+// WriteLogin writes 204 with the cookie set to l.AccessToken for
+// l.Lifetime (whole seconds, at least one).
+func (c *Cookie) WriteLogin(w http.ResponseWriter, l Login) error {
+	if !validToken(l.AccessToken) {
+		return errors.New("transport: cookie: access token is not a token68")
+	}
+	maxAge := int(l.Lifetime / time.Second)
+	if maxAge < 1 {
+		return fmt.Errorf("transport: cookie: lifetime %v is shorter than a second", l.Lifetime)
+	}
+	http.SetCookie(w, c.cookie(l.AccessToken, maxAge))
+	w.Header().Set("Cache-Control", "no-store")
+	httpjson.Write(w, http.StatusNoContent, nil)
+	return nil
+}
+
+// WriteLogout writes 204 with the cookie emptied and expired (Max-Age=0).
+func (c *Cookie) WriteLogout(w http.ResponseWriter) error {
+	// A negative MaxAge is how net/http writes "Max-Age=0".
+	http.SetCookie(w, c.cookie("", -1))
+	w.Header().Set("Cache-Control", "no-store")
+	httpjson.Write(w, http.StatusNoContent, nil)
+	return nil
+}
+
+// CheckOrigin returns an error for a cross-origin request with an unsafe
+// method (anything but GET, HEAD, OPTIONS) from a browser, unless its
+// origin is trusted. It follows http.CrossOriginProtection: Sec-Fetch-Site
+// first, then Origin against Host; requests with neither header (non-browser
+// clients) pass.
+func (c *Cookie) CheckOrigin(r *http.Request) error {
+	if err := c.cop.Check(r); err != nil {
+		return fmt.Errorf("transport: cookie: %w", err)
+	}
+	return nil
+}
+
+func (c *Cookie) cookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     c.name,
+		Value:    value,
+		Path:     c.path,
+		Domain:   c.domain,
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   c.secure,
+		SameSite: c.sameSite,
+	}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

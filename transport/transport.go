@@ -1,0 +1,33 @@
+// Package transport defines how a token travels between client and server:
+// in an Authorization header (Bearer) or in a cookie (Cookie).
+package transport
+
+import (
+	"net/http"
+	"time"
+)
+
+// Login is what a successful login hands to the transport to deliver.
+type Login struct {
+	AccessToken string
+	// Lifetime is how long the access token lives (the cookie's Max-Age).
+	Lifetime time.Duration
+}
+
+// Transport reads the token a request carries and writes the responses to
+// login and logout.
+type Transport interface {
+	// Token returns the request's token, or "" when it carries none.
+	Token(r *http.Request) string
+	// WriteLogin writes the response to a successful login.
+	WriteLogin(w http.ResponseWriter, l Login) error
+	// WriteLogout writes the response to a successful logout.
+	WriteLogout(w http.ResponseWriter) error
+}
+
+// OriginChecker is implemented by transports whose credentials the browser
+// sends on its own (cookies), and which must therefore refuse cross-site
+// state-changing requests. CheckOrigin returns an error for such a request.
+type OriginChecker interface {
+	CheckOrigin(r *http.Request) error
+}
