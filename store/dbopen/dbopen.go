@@ -1,0 +1,80 @@
+// Package dbopen opens the store a database URL names — "sqlite:PATH" or a
+// "postgres://" URL — for commands and services that take the database as a
+// flag. It links both drivers; a library user who knows its database
+// imports store/sqlite or store/postgres alone instead.
+package dbopen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/store/postgres"
+	"github.com/go-authkit/authkit/store/sqlite"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the "postgres" driver
+)
+
+// ErrBadURL is returned for a URL that names no supported database.
+var ErrBadURL = errors.New("dbopen: want sqlite:PATH or a postgres:// URL")
+
+// Store is every store interface authkit has, plus the database handle (for
+// an application's own tables) — what store/sqlite and store/postgres give.
+type Store interface {
+	store.UserStore
+	store.UserLister
+	store.AccessTokenStore
+	store.RevocationStore
+	store.Migrator
+	DB() *sqlx.DB
+}
+
+// Open opens and pings the database rawURL names, and returns its store,
+// not yet migrated. Close it with Store.DB().Close().
+func Open(ctx context.Context, rawURL string) (Store, error) {
+	var (
+		db  *sqlx.DB
+		st  Store
+		err error
+	)
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		if path == "" {
+			return nil, ErrBadURL
+		}
+		if db, err = sqlite.Open(ctx, path); err == nil {
+			st, err = sqlite.New(db)
+		}
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		if db, err = sqlx.Open("postgres", rawURL); err == nil {
+			if err = db.PingContext(ctx); err == nil {
+				st, err = postgres.New(db)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%w, not %q", ErrBadURL, redact(rawURL))
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		return nil, fmt.Errorf("dbopen: %s: %w", redact(rawURL), err)
+	}
+	return st, nil
+}
+
+// redact hides a password in a URL, for error messages.
+func redact(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+				return raw[:i+3] + rest[:colon] + ":xxxxx" + rest[at:]
+			}
+		}
+	}
+	return raw
+}
