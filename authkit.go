@@ -28,6 +28,7 @@
 package authkit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/hasher"
+	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -78,6 +80,25 @@ type Config struct {
 	MaxBodyBytes int64
 	// Hooks are called around the user manager's operations.
 	Hooks Hooks
+
+	// ResetSecret signs password-reset tokens (audience authkit:reset) and
+	// VerifySecret verify tokens (authkit:verify): at least 32 random bytes
+	// each, and best not the access tokens' secret. Empty means a random
+	// secret made by New (logged as a warning): tokens then die with the
+	// process and do not work across instances.
+	ResetSecret  []byte
+	VerifySecret []byte
+	// ResetTokenLifetime and VerifyTokenLifetime default to one hour.
+	ResetTokenLifetime  time.Duration
+	VerifyTokenLifetime time.Duration
+	// Mailer delivers the verify and reset messages, through a bounded
+	// queue off the request path; nil sends no mail (the hooks still get
+	// the tokens). Close the AuthKit to drain the queue.
+	Mailer mail.Mailer
+	// Mail configures the messages: PublicURL (required with a Mailer) is
+	// the base of the links, never taken from a request; templates and the
+	// application's name may be overridden.
+	Mail mail.ComposerConfig
 	// Logger receives faults and security events; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -140,8 +161,20 @@ func New(cfg Config) (*AuthKit, error) {
 	if k.maxBody == 0 {
 		k.maxBody = DefaultMaxBodyBytes
 	}
-	k.manager = newManager(&cfg, backends, log)
+	m, err := newManager(&cfg, backends, log)
+	if err != nil {
+		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
+	k.manager = m
 	return k, nil
+}
+
+// Close stops the mail queue, sending what it holds until ctx ends.
+func (k *AuthKit) Close(ctx context.Context) error {
+	if k.manager.queue == nil {
+		return nil
+	}
+	return k.manager.queue.Close(ctx)
 }
 
 // Manager returns the user manager, for an application's own code and tools.

@@ -135,7 +135,7 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	authkit.Mount(mux, "/auth", kit.RegisterRouter())
+	authkit.Mount(mux, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
 	for _, b := range cfg.Backends {
 		authkit.Mount(mux, "/auth/"+b.Name, kit.AuthRouter(b.Name))
 	}

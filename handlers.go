@@ -230,3 +230,99 @@ func (k *AuthKit) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil
 }
+
+// ResetPasswordRouter serves POST /forgot-password and POST /reset-password.
+func (k *AuthKit) ResetPasswordRouter() *Router {
+	return NewRouter(
+		Route{Method: http.MethodPost, Path: "/forgot-password", Summary: "Forgot password", Handler: k.handle(k.forgotPassword)},
+		Route{Method: http.MethodPost, Path: "/reset-password", Summary: "Reset password", Handler: k.handle(k.resetPassword)},
+	)
+}
+
+// VerifyRouter serves POST /request-verify-token and POST /verify.
+func (k *AuthKit) VerifyRouter() *Router {
+	return NewRouter(
+		Route{Method: http.MethodPost, Path: "/request-verify-token", Summary: "Request a verify token", Handler: k.handle(k.requestVerify)},
+		Route{Method: http.MethodPost, Path: "/verify", Summary: "Verify", Handler: k.handle(k.verify)},
+	)
+}
+
+// emailBody reads the {"email"} body of forgot-password and
+// request-verify-token.
+func (k *AuthKit) emailBody(w http.ResponseWriter, r *http.Request) (string, error) {
+	f, err := k.decodeJSON(w, r)
+	if err != nil {
+		return "", err
+	}
+	email, _ := f.Email("email", true)
+	return email, f.err()
+}
+
+func (k *AuthKit) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	email, err := k.emailBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := k.manager.ForgotPassword(r.Context(), email, r); err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusAccepted, nil)
+	return nil
+}
+
+func (k *AuthKit) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	f, err := k.decodeJSON(w, r)
+	if err != nil {
+		return err
+	}
+	token, _ := f.String("token", true)
+	pw, _ := f.String("password", true)
+	if err := f.err(); err != nil {
+		return err
+	}
+	_, err = k.manager.ResetPassword(r.Context(), token, pw, r)
+	switch {
+	case errors.Is(err, ErrBadToken):
+		return errDetail(http.StatusBadRequest, "RESET_PASSWORD_BAD_TOKEN")
+	case errors.Is(err, ErrInvalidPassword):
+		return invalidPassword("RESET_PASSWORD_INVALID_PASSWORD", err)
+	case err != nil:
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, nil)
+	return nil
+}
+
+func (k *AuthKit) requestVerify(w http.ResponseWriter, r *http.Request) error {
+	email, err := k.emailBody(w, r)
+	if err != nil {
+		return err
+	}
+	if err := k.manager.RequestVerify(r.Context(), email, r); err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusAccepted, nil)
+	return nil
+}
+
+func (k *AuthKit) verify(w http.ResponseWriter, r *http.Request) error {
+	f, err := k.decodeJSON(w, r)
+	if err != nil {
+		return err
+	}
+	token, _ := f.String("token", true)
+	if err := f.err(); err != nil {
+		return err
+	}
+	u, err := k.manager.Verify(r.Context(), token, r)
+	switch {
+	case errors.Is(err, ErrBadToken):
+		return errDetail(http.StatusBadRequest, "VERIFY_USER_BAD_TOKEN")
+	case errors.Is(err, ErrAlreadyVerified):
+		return errDetail(http.StatusBadRequest, "VERIFY_USER_ALREADY_VERIFIED")
+	case err != nil:
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, u)
+	return nil
+}

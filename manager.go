@@ -2,6 +2,7 @@ package authkit
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/hasher"
+	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/password"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
@@ -38,6 +40,14 @@ type Hooks struct {
 	// OnBeforeDelete may veto the deletion by returning an error.
 	OnBeforeDelete func(ctx context.Context, u *User, r *http.Request) error
 	OnAfterDelete  func(ctx context.Context, u *User, r *http.Request)
+	// OnAfterRequestVerify gets the verify token issued to u (also mailed
+	// when Config.Mailer is set).
+	OnAfterRequestVerify func(ctx context.Context, u *User, token string, r *http.Request)
+	OnAfterVerify        func(ctx context.Context, u *User, r *http.Request)
+	// OnAfterForgotPassword gets the reset token issued to u (also mailed
+	// when Config.Mailer is set).
+	OnAfterForgotPassword func(ctx context.Context, u *User, token string, r *http.Request)
+	OnAfterResetPassword  func(ctx context.Context, u *User, r *http.Request)
 }
 
 // Manager is the user manager: it creates, authenticates, updates and
@@ -55,9 +65,15 @@ type Manager struct {
 	// dummyHash is hashed once, lazily: verifying against it makes an
 	// unknown email cost the same as a known one.
 	dummyHash func() (string, error)
+	// dummyUser stands in for unknown emails in the verify and reset flows.
+	dummyUser *User
+
+	reset, verify *strategy.Signer
+	composer      *mail.Composer // nil: no mail
+	queue         *mail.Queue    // nil: no mail
 }
 
-func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) *Manager {
+func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) (*Manager, error) {
 	m := &Manager{
 		users:  cfg.Users,
 		hasher: cfg.Hasher,
@@ -79,8 +95,29 @@ func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger
 	m.dummyHash = sync.OnceValues(func() (string, error) {
 		return m.hasher.Hash("authkit: a password no account has")
 	})
-	return m
+	m.dummyUser = &User{ID: uuid.New(), Email: "nobody@authkit.invalid", HashedPassword: rand.Text()}
+	var err error
+	if m.reset, err = newSigner(cfg.ResetSecret, ResetAudience, cfg.ResetTokenLifetime, cfg.Now, log); err != nil {
+		return nil, err
+	}
+	if m.verify, err = newSigner(cfg.VerifySecret, VerifyAudience, cfg.VerifyTokenLifetime, cfg.Now, log); err != nil {
+		return nil, err
+	}
+	if cfg.Mailer != nil {
+		if m.composer, err = mail.NewComposer(cfg.Mail); err != nil {
+			return nil, err
+		}
+		m.queue = mail.NewQueue(cfg.Mailer, mailWorkers, mailQueueSize, log)
+	}
+	return m, nil
 }
+
+// The mail queue: a few senders, and room for bursts; beyond it messages
+// are dropped (and logged) rather than let a request wait.
+const (
+	mailWorkers   = 4
+	mailQueueSize = 1024
+)
 
 // Get returns the user with the id, or ErrUserNotFound.
 func (m *Manager) Get(ctx context.Context, id uuid.UUID) (*User, error) {
@@ -146,7 +183,7 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 	if err != nil {
 		return nil, ErrBadCredentials
 	}
-	u, err := m.users.UserByEmail(ctx, email)
+	u, err := m.userByLogin(ctx, email)
 	if errors.Is(err, store.ErrUserNotFound) {
 		dummy, herr := m.dummyHash()
 		if herr != nil {
@@ -171,6 +208,17 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 		m.rehash(ctx, u, pw)
 	}
 	return u, nil
+}
+
+// userByLogin finds the user a login names. A username that is no email
+// address names nobody (and never reaches the database, which may refuse
+// some strings outright).
+func (m *Manager) userByLogin(ctx context.Context, username string) (*User, error) {
+	email, err := ParseEmail(username)
+	if err != nil {
+		return nil, store.ErrUserNotFound
+	}
+	return m.users.UserByEmail(ctx, email)
 }
 
 // rehash upgrades u's stored hash; a failure only costs the upgrade.

@@ -1,0 +1,29 @@
+// Package mail delivers authkit's emails: the "verify your email address"
+// and "reset your password" messages.
+//
+// A Composer turns a token into a Message whose one link points at the
+// application's front end (never at a URL taken from a request). A Mailer
+// delivers it: SMTPMailer in production, FileMailer and LogMailer in
+// development. A Queue sends off the request path, so that a slow mail
+// server never slows a request down nor reveals, by its timing, whether an
+// account exists.
+//
+//	cfg, err := mail.ParseSMTPURL(os.Getenv("SMTP_URL")) // smtp://user:pass@smtp.example.com:587
+//	if err != nil { ... }
+//	cfg.From = "Example <no-reply@example.com>"
+//	smtp, err := mail.NewSMTPMailer(cfg)
+//	if err != nil { ... }
+//	q := mail.NewQueue(smtp, 2, 100, slog.Default())
+//	defer q.Close(context.Background())
+//
+//	c, err := mail.NewComposer(mail.ComposerConfig{PublicURL: "https://app.example.com", AppName: "Example"})
+//	if err != nil { ... }
+//	msg, err := c.Reset(user.Email, token, time.Hour) // https://app.example.com/reset-password?token=...
+//	if err == nil { q.Enqueue(msg) }
+//
+// SMTPMailer requires TLS by default (STARTTLS, or implicit TLS with
+// smtps://) and refuses a server that does not offer it; plain text is
+// only allowed to a loopback host. Messages are MIME multipart/alternative
+// (text and HTML), UTF-8, quoted-printable; To, Subject and From are checked
+// for header injection.
+package mail

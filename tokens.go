@@ -1,0 +1,230 @@
+package authkit
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-authkit/authkit/mail"
+	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/google/uuid"
+)
+
+// Audiences of the single-purpose tokens: one kind never passes for another,
+// even when the secrets are the same.
+const (
+	ResetAudience  = "authkit:reset"
+	VerifyAudience = "authkit:verify"
+)
+
+// Errors of the verify and reset flows.
+var (
+	// ErrBadToken: a reset or verify token that is malformed, forged,
+	// expired, of another kind, already used, or whose user is gone,
+	// inactive or has another email now.
+	ErrBadToken = errors.New("authkit: bad token")
+	// ErrAlreadyVerified: the user is verified already.
+	ErrAlreadyVerified = errors.New("authkit: user already verified")
+)
+
+// resetClaims bind a reset token to the password hash it was made for, so
+// that it dies once the password changes by any route — its own included.
+type resetClaims struct {
+	PasswordFingerprint string `json:"password_fgpt"`
+}
+
+// verifyClaims bind a verify token to the email it was sent to.
+type verifyClaims struct {
+	Email string `json:"email"`
+}
+
+// fingerprint is a short digest of a stored password hash.
+func fingerprint(hash string) string {
+	sum := sha256.Sum256([]byte("authkit reset fingerprint\x00" + hash))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// newSigner makes the signer of one kind of token; without a secret it
+// makes a random one, and says so.
+func newSigner(secret []byte, audience string, lifetime time.Duration, now func() time.Time, log *slog.Logger) (*strategy.Signer, error) {
+	if len(secret) == 0 {
+		secret = []byte(rand.Text() + rand.Text())
+		log.Warn("authkit: no secret configured for " + audience +
+			" tokens: using a random one; they will not survive a restart or work across instances")
+	}
+	s, err := strategy.NewSigner(strategy.SignerConfig{Secret: secret, Audience: audience, Lifetime: lifetime, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("%s tokens: %w", audience, err)
+	}
+	return s, nil
+}
+
+// ForgotPassword issues a reset token to an active user with this email and
+// delivers it (mail, OnAfterForgotPassword). For anyone else it does the
+// same work and delivers nothing, so that neither the answer nor its
+// timing tells who has an account.
+func (m *Manager) ForgotPassword(ctx context.Context, email string, r *http.Request) error {
+	u, err := m.users.UserByEmail(ctx, email)
+	known := err == nil && u.IsActive
+	if err != nil && !errors.Is(err, store.ErrUserNotFound) {
+		return err
+	}
+	target := m.dummyUser
+	if known {
+		target = u
+	}
+	token, err := m.reset.Sign(target.ID.String(), resetClaims{fingerprint(target.HashedPassword)})
+	if err != nil {
+		return err
+	}
+	msg, err := m.composeReset(target.Email, token)
+	if err != nil || !known {
+		return err
+	}
+	m.send(ctx, msg)
+	if m.hooks.OnAfterForgotPassword != nil {
+		m.hooks.OnAfterForgotPassword(ctx, u, token, r)
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a reset token, once: the token
+// dies with the password it was made for. Every session of the user ends.
+func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string, r *http.Request) (*User, error) {
+	var claims resetClaims
+	c, err := m.reset.Parse(token, &claims)
+	if err != nil {
+		return nil, ErrBadToken
+	}
+	u, err := m.userForToken(ctx, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	want := fingerprint(u.HashedPassword)
+	if subtle.ConstantTimeCompare([]byte(claims.PasswordFingerprint), []byte(want)) != 1 {
+		return nil, ErrBadToken
+	}
+	u, err = m.Update(ctx, u, UserUpdate{Password: &newPassword}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if m.hooks.OnAfterResetPassword != nil {
+		m.hooks.OnAfterResetPassword(ctx, u, r)
+	}
+	return u, nil
+}
+
+// RequestVerify issues a verify token to an active, unverified user with
+// this email and delivers it (mail, OnAfterRequestVerify); for anyone else
+// it does the same work and delivers nothing.
+func (m *Manager) RequestVerify(ctx context.Context, email string, r *http.Request) error {
+	u, err := m.users.UserByEmail(ctx, email)
+	known := err == nil && u.IsActive && !u.IsVerified
+	if err != nil && !errors.Is(err, store.ErrUserNotFound) {
+		return err
+	}
+	target := m.dummyUser
+	if known {
+		target = u
+	}
+	token, err := m.verify.Sign(target.ID.String(), verifyClaims{target.Email})
+	if err != nil {
+		return err
+	}
+	msg, err := m.composeVerify(target.Email, token)
+	if err != nil || !known {
+		return err
+	}
+	m.send(ctx, msg)
+	if m.hooks.OnAfterRequestVerify != nil {
+		m.hooks.OnAfterRequestVerify(ctx, u, token, r)
+	}
+	return nil
+}
+
+// Verify marks the token's user verified. The token must name the user's
+// current email.
+func (m *Manager) Verify(ctx context.Context, token string, r *http.Request) (*User, error) {
+	var claims verifyClaims
+	c, err := m.verify.Parse(token, &claims)
+	if err != nil {
+		return nil, ErrBadToken
+	}
+	u, err := m.userForToken(ctx, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if store.CanonicalEmail(claims.Email) != store.CanonicalEmail(u.Email) {
+		return nil, ErrBadToken
+	}
+	if u.IsVerified {
+		return nil, ErrAlreadyVerified
+	}
+	verified := true
+	if u, err = m.Update(ctx, u, UserUpdate{IsVerified: &verified}, nil); err != nil {
+		return nil, err
+	}
+	if m.hooks.OnAfterVerify != nil {
+		m.hooks.OnAfterVerify(ctx, u, r)
+	}
+	return u, nil
+}
+
+// userForToken loads the active user a token names.
+func (m *Manager) userForToken(ctx context.Context, subject string) (*User, error) {
+	id, err := uuid.Parse(subject)
+	if err != nil {
+		return nil, ErrBadToken
+	}
+	u, err := m.users.UserByID(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrUserNotFound):
+		return nil, ErrBadToken
+	case err != nil:
+		return nil, err
+	case !u.IsActive:
+		return nil, ErrBadToken
+	}
+	return u, nil
+}
+
+func (m *Manager) composeReset(email, token string) (mail.Message, error) {
+	if m.composer == nil {
+		return mail.Message{}, nil
+	}
+	msg, err := m.composer.Reset(email, token, m.reset.Lifetime())
+	if err != nil {
+		return msg, fmt.Errorf("authkit: reset mail: %w", err)
+	}
+	return msg, nil
+}
+
+func (m *Manager) composeVerify(email, token string) (mail.Message, error) {
+	if m.composer == nil {
+		return mail.Message{}, nil
+	}
+	msg, err := m.composer.Verify(email, token, m.verify.Lifetime())
+	if err != nil {
+		return msg, fmt.Errorf("authkit: verify mail: %w", err)
+	}
+	return msg, nil
+}
+
+// send queues msg; the queue never blocks, so a slow mail server neither
+// slows the response nor tells who exists.
+func (m *Manager) send(ctx context.Context, msg mail.Message) {
+	if m.queue == nil {
+		return
+	}
+	if !m.queue.Enqueue(msg) {
+		m.log.ErrorContext(ctx, "authkit: mail queue full; message dropped")
+	}
+}
