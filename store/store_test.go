@@ -12,7 +12,7 @@ func TestCanonicalEmail(t *testing.T) {
 		" King.Arthur@Camelot.bt ": "king.arthur@camelot.bt",
 		"ÉLODIE@x.fr":              "élodie@x.fr",
 		"E\u0301lodie@x.fr":        "élodie@x.fr", // decomposed É
-		"ＫＩＮＧ@x.bt":               "king@x.bt",   // fullwidth
+		"ＫＩＮＧ@x.bt":                "king@x.bt",   // fullwidth
 		"straße@x.de":              "strasse@x.de",
 		"ꮬ@x.us":                   "Ꮬ@x.us", // Cherokee folds to upper case
 		"Ꮬ@x.us":                   "Ꮬ@x.us",

@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
-	"github.com/jmoiron/sqlx"
 )
 
 // config is what the flags and the environment say.
@@ -18,37 +24,151 @@ type config struct {
 	addr                string
 	db                  string
 	requireVerification bool
-	secret              string
+	secret              string // AUTHKIT_SECRET; "" means a random one
+	mailDir             string // -mail-dir: .eml files
+	smtp                string // -smtp: an SMTP URL
+	mailFrom            string // sender of every mail
+	publicURL           string // base of the links in mails; "" means http://<addr>
+}
+
+// minSecretBytes is the shortest AUTHKIT_SECRET accepted: the keys derived
+// from it are no stronger than it is.
+const minSecretBytes = 32
+
+// secrets are the keys of the three kinds of token, each derived from
+// AUTHKIT_SECRET with its own HKDF info string, so that no kind of token
+// is signed with another's key.
+type secrets struct {
+	access, reset, verify []byte
+}
+
+// deriveSecrets derives the token keys from the master secret.
+func deriveSecrets(master []byte) (secrets, error) {
+	if len(master) < minSecretBytes {
+		return secrets{}, fmt.Errorf("AUTHKIT_SECRET must be at least %d bytes", minSecretBytes)
+	}
+	var s secrets
+	for _, k := range []struct {
+		info string
+		key  *[]byte
+	}{{"authkit access", &s.access}, {"authkit reset", &s.reset}, {"authkit verify", &s.verify}} {
+		key, err := hkdf.Key(sha256.New, master, nil, k.info, 32)
+		if err != nil {
+			return secrets{}, fmt.Errorf("derive %s key: %w", k.info, err)
+		}
+		*k.key = key
+	}
+	return s, nil
+}
+
+// masterSecret returns AUTHKIT_SECRET, or a random secret (with a warning)
+// when it is unset.
+func masterSecret(cfg config, logger *slog.Logger) []byte {
+	if cfg.secret != "" {
+		return []byte(cfg.secret)
+	}
+	logger.Warn("AUTHKIT_SECRET is not set: using a random secret; tokens will not survive a restart")
+	return []byte(rand.Text() + rand.Text())
+}
+
+// newMailer returns the mailer the flags ask for: .eml files (-mail-dir),
+// an SMTP server (-smtp), or by default a summary of each mail on stderr.
+func newMailer(cfg config, stderr io.Writer, logger *slog.Logger) (mail.Mailer, error) {
+	switch {
+	case cfg.mailDir != "" && cfg.smtp != "":
+		return nil, errors.New("-mail-dir and -smtp cannot be used together")
+	case cfg.mailDir != "":
+		m, err := mail.NewFileMailer(cfg.mailDir, cfg.mailFrom)
+		if err != nil {
+			return nil, fmt.Errorf("-mail-dir: %w", err)
+		}
+		return m, nil
+	case cfg.smtp != "":
+		sc, err := mail.ParseSMTPURL(cfg.smtp) // its errors never show the password
+		if err != nil {
+			return nil, fmt.Errorf("-smtp: %w", err)
+		}
+		sc.From = cfg.mailFrom
+		m, err := mail.NewSMTPMailer(sc)
+		if err != nil {
+			return nil, fmt.Errorf("-smtp: %w", err)
+		}
+		return m, nil
+	}
+	m, err := mail.NewLogMailer(stderr, cfg.mailFrom)
+	if err != nil {
+		return nil, fmt.Errorf("-mail-from: %w", err)
+	}
+	logger.Warn("no -mail-dir or -smtp: mails are printed on stderr, with their reset and verify links; " +
+		"whoever reads them can take over the accounts (development only)")
+	return m, nil
+}
+
+// checkPublicURL refuses a -public-url that authkit would refuse, before
+// anything starts.
+func checkPublicURL(u string) error {
+	if _, err := mail.NewComposer(mail.ComposerConfig{PublicURL: u}); err != nil {
+		return fmt.Errorf("-public-url: %w", err)
+	}
+	return nil
+}
+
+// defaultPublicURL is http://<the address listened on>, with localhost
+// standing in for an unspecified address (0.0.0.0, ::), which no browser
+// can open.
+func defaultPublicURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// openStore opens and migrates the database: authkit's tables, then the
+// notebooks table.
+func openStore(ctx context.Context, dsn string) (dbopen.Store, *notebookStore, error) {
+	st, err := dbopen.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.DB().Close()
+		return nil, nil, err
+	}
+	notes, err := newNotebookStore(st.DB())
+	if err == nil {
+		err = notes.Migrate(ctx)
+	}
+	if err != nil {
+		st.DB().Close()
+		return nil, nil, err
+	}
+	return st, notes, nil
 }
 
 // app is the running service: its database, authkit and routes.
 type app struct {
-	db  *sqlx.DB
-	kit *authkit.AuthKit
-	mux *http.ServeMux
+	st     dbopen.Store
+	notes  *notebookStore
+	kit    *authkit.AuthKit
+	mux    *http.ServeMux
+	logger *slog.Logger
 }
 
-func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
-	secret := []byte(cfg.secret)
-	if len(secret) == 0 {
-		secret = []byte(rand.Text() + rand.Text())
-		logger.Warn("AUTHKIT_SECRET is not set: using a random secret; tokens will not survive a restart")
-	}
-	st, err := dbopen.Open(ctx, cfg.db)
+// newApp builds the service on an opened store; cfg.publicURL must be set.
+func newApp(st dbopen.Store, notes *notebookStore, mailer mail.Mailer, cfg config, logger *slog.Logger) (*app, error) {
+	keys, err := deriveSecrets(masterSecret(cfg, logger))
 	if err != nil {
 		return nil, err
 	}
-	db := st.DB()
-	if err := st.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	kit, err := newKit(st, secret, cfg, logger)
+	kit, err := newKit(st, keys, mailer, cfg, logger)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	a := &app{db: db, kit: kit, mux: http.NewServeMux()}
+	a := &app{st: st, notes: notes, kit: kit, mux: http.NewServeMux(), logger: logger}
 	a.routes()
 	return a, nil
 }
@@ -56,8 +176,8 @@ func newApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) 
 // newKit wires authkit: the jwt backend (bearer header + JWT) for API
 // clients and the cookie backend (cookie + database tokens) for browsers.
 // Passwords are hashed with the production argon2id parameters (the default).
-func newKit(st dbopen.Store, secret []byte, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: secret, Store: st})
+func newKit(st dbopen.Store, keys secrets, mailer mail.Mailer, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
+	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st})
 	if err != nil {
 		return nil, err
 	}
@@ -76,20 +196,43 @@ func newKit(st dbopen.Store, secret []byte, cfg config, logger *slog.Logger) (*a
 			{Name: "cookie", Transport: cookie, Strategy: database},
 		},
 		RequireVerification: cfg.requireVerification,
+		ResetSecret:         keys.reset,
+		VerifySecret:        keys.verify,
+		Mailer:              mailer,
+		Mail:                mail.ComposerConfig{PublicURL: cfg.publicURL, AppName: "Notebooks"},
 		Logger:              logger,
 	})
 }
 
-// routes mounts authkit exactly as CONTRACT.md's table does.
+// routes mounts authkit exactly as CONTRACT.md's table does, then the
+// notebooks API and the web page.
 func (a *app) routes() {
-	authkit.Mount(a.mux, "/auth", authkit.Merge(a.kit.RegisterRouter()))
+	authkit.Mount(a.mux, "/auth", authkit.Merge(
+		a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter()))
 	authkit.Mount(a.mux, "/auth/jwt", a.kit.AuthRouter("jwt"))
 	authkit.Mount(a.mux, "/auth/cookie", a.kit.AuthRouter("cookie"))
 	authkit.Mount(a.mux, "/users", a.kit.UsersRouter())
+
+	// Authentication comes first: without a user every path below answers 401.
+	api := a.kit.CurrentActiveUser(a.notebooksRouter())
+	a.mux.Handle("/api/notebooks", http.StripPrefix("/api/notebooks", api))
+	authkit.Mount(a.mux, "/api/notebooks", api)
+
+	page := http.HandlerFunc(servePage)
+	a.mux.Handle("GET /{$}", page)
+	a.mux.Handle("GET /reset-password", page) // the link of the reset mail
+	a.mux.Handle("GET /verify", page)         // the link of the verify mail
+	a.mux.Handle("GET /static/", staticHandler())
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, http.StatusText(http.StatusNotFound))
+	})
 }
 
 // Handler is the whole service.
 func (a *app) Handler() http.Handler { return a.mux }
 
-// Close releases the database.
-func (a *app) Close() error { return a.db.Close() }
+// Close sends the mails still queued (until ctx ends), then releases the
+// database.
+func (a *app) Close(ctx context.Context) error {
+	return errors.Join(a.kit.Close(ctx), a.st.DB().Close())
+}

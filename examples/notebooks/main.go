@@ -1,13 +1,29 @@
 // Command notebooks is authkit's example service: users register, log in
-// with a bearer JWT or a cookie, and own notebooks.
+// with a bearer JWT or a cookie, reset a forgotten password by mail, and
+// keep notebooks, through a JSON API and a web page.
 //
 //	go run ./examples/notebooks                      # SQLite file notebooks.db
 //	go run ./examples/notebooks -db postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 //
-// Flags: -addr (default 127.0.0.1:8000), -db (sqlite:PATH or a postgres://
-// URL), -require-verification. The signing secret comes from
-// AUTHKIT_SECRET; without it a random one is made and tokens do not
-// survive a restart.
+// then open http://127.0.0.1:8000/.
+//
+// Flags:
+//
+//	-addr ADDR              listen address (default 127.0.0.1:8000)
+//	-db URL                 sqlite:PATH or a postgres:// URL (default sqlite:notebooks.db)
+//	-require-verification   refuse login to users who have not verified their email
+//	-mail-dir DIR           write mails as .eml files into DIR
+//	-smtp URL               send mails through smtp://user:pass@host:port (STARTTLS),
+//	                        smtps://... (implicit TLS) or smtp://localhost:1025?tls=none
+//	-mail-from ADDR         sender of the mails (default "Notebooks <no-reply@localhost>")
+//	-public-url URL         base of the links in mails (default http://<addr>)
+//
+// Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
+// included: for development only.
+//
+// The token keys are derived from AUTHKIT_SECRET (at least 32 bytes) with
+// HKDF, one key per kind of token (access, reset, verify); without it a
+// random secret is made and tokens do not survive a restart.
 package main
 
 import (
@@ -34,14 +50,22 @@ func main() {
 	}
 }
 
+// shutdownTimeout bounds the graceful shutdown: open requests, then the
+// mails still queued.
+const shutdownTimeout = 10 * time.Second
+
 // run parses the flags, builds the service and serves until ctx ends.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("notebooks", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8000", "address to listen on")
 	fs.StringVar(&cfg.db, "db", "sqlite:notebooks.db", "database: sqlite:PATH or a postgres:// URL")
 	fs.BoolVar(&cfg.requireVerification, "require-verification", false, "refuse login to users who have not verified their email")
+	fs.StringVar(&cfg.mailDir, "mail-dir", "", "write mails as .eml files into `DIR` (created if missing)")
+	fs.StringVar(&cfg.smtp, "smtp", "", "send mails through the SMTP server at `URL`: smtp://user:pass@host:port")
+	fs.StringVar(&cfg.mailFrom, "mail-from", "Notebooks <no-reply@localhost>", "sender `address` of the mails")
+	fs.StringVar(&cfg.publicURL, "public-url", "", "base `URL` of the links in mails (default http://<addr>)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,18 +73,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	cfg.secret = getenv("AUTHKIT_SECRET")
+	if cfg.secret != "" && len(cfg.secret) < minSecretBytes {
+		return fmt.Errorf("AUTHKIT_SECRET must be at least %d bytes", minSecretBytes)
+	}
+	if cfg.publicURL != "" {
+		if err := checkPublicURL(cfg.publicURL); err != nil {
+			return err
+		}
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-
-	app, err := newApp(ctx, cfg, logger)
+	mailer, err := newMailer(cfg, stderr, logger)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
 
+	st, notes, err := openStore(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		st.DB().Close()
 		return err
 	}
+	if cfg.publicURL == "" {
+		cfg.publicURL = defaultPublicURL(ln.Addr())
+	}
+	app, err := newApp(st, notes, mailer, cfg, logger)
+	if err != nil {
+		ln.Close()
+		st.DB().Close()
+		return err
+	}
+	defer func() {
+		// The mail queue drains here, after the last request.
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, app.Close(ctx))
+	}()
+
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -77,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err

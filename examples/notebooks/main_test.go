@@ -20,12 +20,19 @@ import (
 // its base URL; it is stopped (as by SIGINT) when the test ends.
 func startService(t *testing.T, args ...string) string {
 	t.Helper()
+	return startServiceLogging(t, io.Discard, args...)
+}
+
+// startServiceLogging is startService with the service's stderr (its log,
+// and the log mailer's mails) going to stderr.
+func startServiceLogging(t *testing.T, stderr io.Writer, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	env := map[string]string{"AUTHKIT_SECRET": "an example secret that is long enough, surely"}
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, outW, io.Discard)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, outW, stderr)
 		outW.Close()
 	}()
 	line, err := bufio.NewReader(outR).ReadString('\n')
@@ -52,16 +59,21 @@ func startService(t *testing.T, args ...string) string {
 	return base
 }
 
+// sqliteDSN is a fresh SQLite database in the test's directory.
+func sqliteDSN(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "notebooks.db")
+}
+
+// databases are the databases every API test runs on.
+var databases = map[string]func(t *testing.T) string{
+	"sqlite":   sqliteDSN,
+	"postgres": func(t *testing.T) string { return testdb.PostgresURL(t) },
+}
+
 // The whole journey of a fresh client, on both backends: register, log in,
 // /users/me, log out, and the same token refused.
 func TestJourney(t *testing.T) {
-	dbs := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "notebooks.db") },
-		"postgres": func(t *testing.T) string {
-			return testdb.PostgresURL(t)
-		},
-	}
-	for name, dsn := range dbs {
+	for name, dsn := range databases {
 		t.Run(name, func(t *testing.T) {
 			base := startService(t, "-db", dsn(t))
 			c := &http.Client{}
@@ -132,10 +144,39 @@ func TestJourney(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-db", "mysql://x"}, {"-nope"}, {"extra"}} {
-		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, io.Discard)
-		if err == nil {
-			t.Fatalf("run(%v) = nil", args)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		env  string // AUTHKIT_SECRET
+		want string // in the error
+	}{
+		{args: []string{"-db", "mysql://x"}, want: "sqlite:PATH"},
+		{args: []string{"-nope"}, want: "not defined"},
+		{args: []string{"extra"}, want: "unexpected arguments"},
+		{args: []string{"-smtp", "http://user:s3cret@mail.example.com"}, want: "-smtp"},
+		{args: []string{"-smtp", "smtp://user:s3cret@mail.example.com:587/path"}, want: "-smtp"},
+		{args: []string{"-smtp", "smtp://user:s3cret@mail.example.com:99999"}, want: "-smtp"},
+		{args: []string{"-smtp", "smtp://user:s3cret@mail.example.com?tls=none"}, want: "-smtp"}, // plain text off loopback
+		{args: []string{"-smtp", "smtp://user:s3cret@mail.example.com", "-mail-from", "not an address"}, want: "-smtp"},
+		{args: []string{"-smtp", "smtp://user:s3cret@127.0.0.1:2525?tls=none", "-mail-dir", dir}, want: "cannot be used together"},
+		{args: []string{"-public-url", "http://notes.example.com"}, want: "-public-url"}, // http only for loopback
+		{args: []string{"-public-url", "https://notes.example.com/?x=1"}, want: "-public-url"},
+		{args: []string{"-public-url", "notes.example.com"}, want: "-public-url"},
+		{args: []string{"-mail-from", "Notebooks <no-reply@localhost>\r\nBcc: x@example.com"}, want: "-mail-from"},
+		{env: "too short", want: "AUTHKIT_SECRET"},
+	} {
+		// A case that wrongly starts the service stops after a while and fails.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		args := append([]string{"-addr", "127.0.0.1:0", "-db", "sqlite:" + filepath.Join(dir, "x.db")}, tc.args...)
+		err := run(ctx, args, func(string) string { return tc.env }, io.Discard, io.Discard)
+		cancel()
+		switch {
+		case err == nil:
+			t.Errorf("run(%q) = nil, want an error", tc.args)
+		case !strings.Contains(err.Error(), tc.want):
+			t.Errorf("run(%q) = %v, want it to mention %q", tc.args, err, tc.want)
+		case strings.Contains(err.Error(), "s3cret"):
+			t.Errorf("run(%q) = %v: the error shows the SMTP password", tc.args, err)
 		}
 	}
 }
