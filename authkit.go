@@ -76,6 +76,13 @@ type Config struct {
 	// NoCurrentPassword lets PATCH /users/me change the email or password
 	// without current_password, as FastAPI Users does. Off by default.
 	NoCurrentPassword bool
+	// MaxConcurrentHashes bounds the password hashes computed at once:
+	// each argon2id hash holds its memory (19 MiB by default) while it runs,
+	// so this bounds memory under a flood of logins. 0 means GOMAXPROCS.
+	MaxConcurrentHashes int
+	// HashWait is how long a request waits for a hashing slot before it is
+	// refused with 503 and Retry-After; 0 means DefaultHashWait.
+	HashWait time.Duration
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Hooks are called around the user manager's operations.
@@ -127,6 +134,9 @@ func New(cfg Config) (*AuthKit, error) {
 	if len(cfg.Backends) == 0 {
 		errs = append(errs, errors.New("at least one backend is required"))
 	}
+	if cfg.MaxConcurrentHashes < 0 || cfg.HashWait < 0 {
+		errs = append(errs, errors.New("MaxConcurrentHashes and HashWait must not be negative"))
+	}
 	if cfg.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
 	}
@@ -169,12 +179,23 @@ func New(cfg Config) (*AuthKit, error) {
 	return k, nil
 }
 
-// Close stops the mail queue, sending what it holds until ctx ends.
+// Close stops the mail queue, sending what it holds until ctx ends. Call
+// it after the HTTP server has shut down.
 func (k *AuthKit) Close(ctx context.Context) error {
-	if k.manager.queue == nil {
+	m := k.manager
+	if m.queue == nil {
 		return nil
 	}
-	return k.manager.queue.Close(ctx)
+	done := make(chan struct{})
+	go func() {
+		m.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return m.queue.Close(ctx)
 }
 
 // Manager returns the user manager, for an application's own code and tools.

@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -56,7 +58,7 @@ type Hooks struct {
 // routes use it; so can an application's own code and tools.
 type Manager struct {
 	users  store.UserStore
-	hasher hasher.Hasher
+	hasher *boundedHasher
 	policy PasswordPolicy
 	hooks  Hooks
 	enders []enderGroup
@@ -71,21 +73,30 @@ type Manager struct {
 	reset, verify *strategy.Signer
 	composer      *mail.Composer // nil: no mail
 	queue         *mail.Queue    // nil: no mail
+	pending       sync.WaitGroup // messages waiting out their delay
 }
 
 func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) (*Manager, error) {
 	m := &Manager{
 		users:  cfg.Users,
-		hasher: cfg.Hasher,
 		policy: cfg.PasswordPolicy,
 		hooks:  cfg.Hooks,
 		enders: groupEnders(backends),
 		log:    log,
 		now:    cfg.Now,
 	}
-	if m.hasher == nil {
-		m.hasher = hasher.Default()
+	h := cfg.Hasher
+	if h == nil {
+		h = hasher.Default()
 	}
+	slots, wait := cfg.MaxConcurrentHashes, cfg.HashWait
+	if slots == 0 {
+		slots = runtime.GOMAXPROCS(0)
+	}
+	if wait == 0 {
+		wait = DefaultHashWait
+	}
+	m.hasher = newBoundedHasher(h, slots, wait)
 	if m.policy == nil {
 		m.policy = password.Policy{}
 	}
@@ -93,7 +104,7 @@ func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger
 		m.now = time.Now
 	}
 	m.dummyHash = sync.OnceValues(func() (string, error) {
-		return m.hasher.Hash("authkit: a password no account has")
+		return m.hasher.h.Hash("authkit: a password no account has")
 	})
 	m.dummyUser = &User{ID: uuid.New(), Email: "nobody@authkit.invalid", HashedPassword: rand.Text()}
 	var err error
@@ -143,7 +154,7 @@ func (m *Manager) Create(ctx context.Context, in UserCreate, r *http.Request) (*
 	if err != nil {
 		return nil, err
 	}
-	hash, err := m.newPasswordHash(in.Password, email)
+	hash, err := m.newPasswordHash(ctx, in.Password, email)
 	if err != nil {
 		return nil, err
 	}
@@ -189,13 +200,18 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 		if herr != nil {
 			return nil, fmt.Errorf("authkit: dummy hash: %w", herr)
 		}
-		_, _, _ = m.hasher.Verify(pw, dummy)
+		if _, _, err := m.hasher.verify(ctx, pw, dummy); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+			return nil, cmp.Or(ctx.Err(), err)
+		}
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
-	match, rehash, err := m.hasher.Verify(pw, u.HashedPassword)
+	match, rehash, err := m.hasher.verify(ctx, pw, u.HashedPassword)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return nil, cmp.Or(ctx.Err(), err)
+	}
 	if err != nil {
 		// A hash no hasher reads, or one with planted parameters, logs in nobody.
 		m.log.WarnContext(ctx, "authkit: stored password hash refused", "user_id", u.ID, "error", err)
@@ -223,7 +239,7 @@ func (m *Manager) userByLogin(ctx context.Context, username string) (*User, erro
 
 // rehash upgrades u's stored hash; a failure only costs the upgrade.
 func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
-	hash, err := m.hasher.Hash(pw)
+	hash, err := m.hasher.hash(ctx, pw)
 	if err == nil {
 		old := u.HashedPassword
 		u.HashedPassword = hash
@@ -243,24 +259,34 @@ func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requir
 	upd.IsActive, upd.IsSuperuser, upd.IsVerified = nil, nil, nil
 	changesEmail := upd.Email != nil && *upd.Email != u.Email
 	if requireCurrent && (changesEmail || upd.Password != nil) {
-		if upd.CurrentPassword == nil || !m.checkPassword(ctx, u, *upd.CurrentPassword) {
+		if upd.CurrentPassword == nil {
+			return nil, ErrBadCurrentPassword
+		}
+		if ok, err := m.checkPassword(ctx, u, *upd.CurrentPassword); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, ErrBadCurrentPassword
 		}
 	}
 	return m.Update(ctx, u, upd, r)
 }
 
-// checkPassword verifies pw against u's hash.
-func (m *Manager) checkPassword(ctx context.Context, u *User, pw string) bool {
+// checkPassword verifies pw against u's hash. Its error is a fault or
+// ErrBusy, never a mismatch.
+func (m *Manager) checkPassword(ctx context.Context, u *User, pw string) (bool, error) {
 	pw, err := password.Normalize(pw)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	match, _, err := m.hasher.Verify(pw, u.HashedPassword)
+	match, _, err := m.hasher.verify(ctx, pw, u.HashedPassword)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return false, cmp.Or(ctx.Err(), err)
+	}
 	if err != nil {
 		m.log.WarnContext(ctx, "authkit: stored password hash refused", "user_id", u.ID, "error", err)
+		return false, nil
 	}
-	return match && err == nil
+	return match, nil
 }
 
 // Update applies every non-nil field of upd to u, as a superuser may.
@@ -281,7 +307,7 @@ func (m *Manager) Update(ctx context.Context, u *User, upd UserUpdate, r *http.R
 		changed = append(changed, "email")
 	}
 	if upd.Password != nil {
-		hash, err := m.newPasswordHash(*upd.Password, next.Email)
+		hash, err := m.newPasswordHash(ctx, *upd.Password, next.Email)
 		if err != nil {
 			return nil, err
 		}
@@ -395,7 +421,7 @@ next:
 }
 
 // newPasswordHash applies the policy to a new password and hashes it.
-func (m *Manager) newPasswordHash(pw, email string) (string, error) {
+func (m *Manager) newPasswordHash(ctx context.Context, pw, email string) (string, error) {
 	norm, err := password.Normalize(pw)
 	if err == nil {
 		err = m.policy.Validate(norm, email)
@@ -408,7 +434,10 @@ func (m *Manager) newPasswordHash(pw, email string) (string, error) {
 		}
 		return "", &InvalidPasswordError{Reason: reason, Err: err}
 	}
-	hash, err := m.hasher.Hash(norm)
+	hash, err := m.hasher.hash(ctx, norm)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return "", cmp.Or(ctx.Err(), err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("authkit: hash password: %w", err)
 	}

@@ -153,7 +153,9 @@ func (k *AuthKit) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		httpjson.Error(w, he.status, he.detail)
 		return
 	}
-	if !errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrBusy) {
+		k.log.WarnContext(r.Context(), "authkit: hashing slots exhausted", "method", r.Method, "path", r.URL.Path)
+	} else if !errors.Is(err, context.Canceled) {
 		k.log.ErrorContext(r.Context(), "authkit: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	w.Header().Set("Retry-After", "1")

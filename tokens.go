@@ -2,13 +2,14 @@ package authkit
 
 import (
 	"context"
-	"crypto/rand"
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -56,7 +57,7 @@ func fingerprint(hash string) string {
 // makes a random one, and says so.
 func newSigner(secret []byte, audience string, lifetime time.Duration, now func() time.Time, log *slog.Logger) (*strategy.Signer, error) {
 	if len(secret) == 0 {
-		secret = []byte(rand.Text() + rand.Text())
+		secret = []byte(cryptorand.Text() + cryptorand.Text())
 		log.Warn("authkit: no secret configured for " + audience +
 			" tokens: using a random one; they will not survive a restart or work across instances")
 	}
@@ -85,11 +86,10 @@ func (m *Manager) ForgotPassword(ctx context.Context, email string, r *http.Requ
 	if err != nil {
 		return err
 	}
-	msg, err := m.composeReset(target.Email, token)
-	if err != nil || !known {
-		return err
+	if !known {
+		return nil
 	}
-	m.send(ctx, msg)
+	m.deliver(func() (mail.Message, error) { return m.composer.Reset(u.Email, token, m.reset.Lifetime()) })
 	if m.hooks.OnAfterForgotPassword != nil {
 		m.hooks.OnAfterForgotPassword(ctx, u, token, r)
 	}
@@ -139,11 +139,10 @@ func (m *Manager) RequestVerify(ctx context.Context, email string, r *http.Reque
 	if err != nil {
 		return err
 	}
-	msg, err := m.composeVerify(target.Email, token)
-	if err != nil || !known {
-		return err
+	if !known {
+		return nil
 	}
-	m.send(ctx, msg)
+	m.deliver(func() (mail.Message, error) { return m.composer.Verify(u.Email, token, m.verify.Lifetime()) })
 	if m.hooks.OnAfterRequestVerify != nil {
 		m.hooks.OnAfterRequestVerify(ctx, u, token, r)
 	}
@@ -196,35 +195,30 @@ func (m *Manager) userForToken(ctx context.Context, subject string) (*User, erro
 	return u, nil
 }
 
-func (m *Manager) composeReset(email, token string) (mail.Message, error) {
-	if m.composer == nil {
-		return mail.Message{}, nil
-	}
-	msg, err := m.composer.Reset(email, token, m.reset.Lifetime())
-	if err != nil {
-		return msg, fmt.Errorf("authkit: reset mail: %w", err)
-	}
-	return msg, nil
-}
+// maxMailDelay bounds the random delay before a message is rendered and
+// queued.
+const maxMailDelay = 50 * time.Millisecond
 
-func (m *Manager) composeVerify(email, token string) (mail.Message, error) {
-	if m.composer == nil {
-		return mail.Message{}, nil
-	}
-	msg, err := m.composer.Verify(email, token, m.verify.Lifetime())
-	if err != nil {
-		return msg, fmt.Errorf("authkit: verify mail: %w", err)
-	}
-	return msg, nil
-}
-
-// send queues msg; the queue never blocks, so a slow mail server neither
-// slows the response nor tells who exists.
-func (m *Manager) send(ctx context.Context, msg mail.Message) {
+// deliver renders and queues a message off the request path, after a
+// random delay: the work of mailing — rendering, the queue's sender waking,
+// the file or network writes — then lands during some later request rather
+// than this one, so response times do not tell who has an account. The
+// queue never blocks; a full one drops the message, logged.
+func (m *Manager) deliver(compose func() (mail.Message, error)) {
 	if m.queue == nil {
 		return
 	}
-	if !m.queue.Enqueue(msg) {
-		m.log.ErrorContext(ctx, "authkit: mail queue full; message dropped")
-	}
+	log := m.log
+	m.pending.Add(1)
+	time.AfterFunc(rand.N(maxMailDelay), func() {
+		defer m.pending.Done()
+		msg, err := compose()
+		if err != nil {
+			log.Error("authkit: render mail", "error", err)
+			return
+		}
+		if !m.queue.Enqueue(msg) {
+			log.Error("authkit: mail queue full; message dropped", "subject", msg.Subject)
+		}
+	})
 }
