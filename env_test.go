@@ -134,6 +134,8 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Mail goes out after a delay: drain it before the test's directories go.
+	t.Cleanup(func() { kit.Close(context.Background()) })
 	mux := http.NewServeMux()
 	authkit.Mount(mux, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
 	for _, b := range cfg.Backends {
