@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -185,4 +186,23 @@ func TestMain(m *testing.M) {
 	// The example's default database is a file in the working directory;
 	// tests always pass -db, so none is left behind.
 	os.Exit(m.Run())
+}
+
+func TestDefaultPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8000}, "http://127.0.0.1:8000"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8000}, "http://localhost:8000"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8000}, "http://localhost:8000"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 8000}, "http://[::1]:8000"},
+	} {
+		if got := defaultPublicURL(tc.addr); got != tc.want {
+			t.Errorf("defaultPublicURL(%v) = %q, want %q", tc.addr, got, tc.want)
+		}
+		if err := checkPublicURL(tc.want); err != nil {
+			t.Errorf("%s refused: %v", tc.want, err)
+		}
+	}
 }
