@@ -2,6 +2,11 @@ package strategy_test
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -121,5 +126,82 @@ func ExampleNewSigner() {
 	fmt.Println(errors.Is(err, strategy.ErrInvalidToken))
 	// Output:
 	// 0190a6d2-7c1e-7b3a-9c4e-1f2a3b4c5d6e king.arthur@camelot.bt <nil>
+	// true
+}
+
+// With a KeySet, tokens are signed with a key pair and verified by kid, so
+// that keys can be rotated without logging anyone out. Here a P-256 key
+// replaces the Ed25519 key of January.
+func ExampleKeySet() {
+	ctx := context.Background()
+	st, u, done := exampleStore(ctx)
+	defer done()
+
+	// In production the keys come from files or a secret store, through
+	// ParsePrivateKeyPEM and ParsePublicKeyPEM.
+	janPub, janKey, _ := ed25519.GenerateKey(rand.Reader)
+	junKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+
+	before, err := strategy.NewJWT(strategy.JWTConfig{
+		Store: st,
+		Keys:  &strategy.KeySet{SigningKeyID: "2025-01", SigningKey: janKey},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, _ := before.Write(ctx, u)
+
+	// The new key signs; the old one keeps verifying the tokens it signed
+	// until they expire, then leaves VerificationKeys.
+	after, err := strategy.NewJWT(strategy.JWTConfig{
+		Store: st,
+		Keys: &strategy.KeySet{
+			SigningKeyID:     "2025-06",
+			SigningKey:       junKey,
+			VerificationKeys: map[string]crypto.PublicKey{"2025-01": janPub},
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	got, err := after.Read(ctx, tok)
+	fmt.Println(got.Email, err)
+	// Output:
+	// king.arthur@camelot.bt <nil>
+}
+
+func ExampleParsePrivateKeyPEM() {
+	// The key comes from a file or an environment variable, made with
+	// `openssl genpkey -algorithm ed25519` (or RSA, or EC on P-256).
+	data, err := os.ReadFile(filepath.Join("testdata", "keys", "ed25519.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	key, err := strategy.ParsePrivateKeyPEM(data)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := strategy.NewSigner(strategy.SignerConfig{
+		Audience: "authkit:reset",
+		Keys:     &strategy.KeySet{SigningKeyID: "reset-1", SigningKey: key},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, _ := s.Sign("0190a6d2-7c1e-7b3a-9c4e-1f2a3b4c5d6e", nil)
+	claims, err := s.Parse(tok, nil)
+	fmt.Println(claims.Subject, err)
+
+	// Keys too weak for a KeySet are refused as they are read.
+	weak, _ := os.ReadFile(filepath.Join("testdata", "keys", "rsa1024.pem"))
+	_, err = strategy.ParsePrivateKeyPEM(weak)
+	fmt.Println(errors.Is(err, strategy.ErrUnsupportedKey))
+	// Output:
+	// 0190a6d2-7c1e-7b3a-9c4e-1f2a3b4c5d6e <nil>
 	// true
 }

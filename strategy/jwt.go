@@ -18,7 +18,15 @@ const DefaultAudience = "authkit:auth"
 type JWTConfig struct {
 	// Secret is the HS256 key, at least MinSecretLen random bytes, and
 	// different from the secrets of reset and verification tokens.
+	// Exactly one of Secret and Keys is required.
 	Secret []byte
+	// PreviousSecrets are HS256 keys still accepted but never used to
+	// sign, for rotating Secret; see SignerConfig.PreviousSecrets.
+	PreviousSecrets [][]byte
+	// Keys, instead of Secret, sign tokens with a key pair (RS256, ES256
+	// or EdDSA) and verify them with several public keys by kid, for
+	// rotation; see KeySet.
+	Keys *KeySet
 	// Lifetime of a token; DefaultLifetime when zero.
 	Lifetime time.Duration
 	// Audience (aud) of the tokens; DefaultAudience when empty.
@@ -48,8 +56,8 @@ var (
 	_ SessionEnder = (*JWT)(nil)
 )
 
-// NewJWT returns a JWT strategy, or an error for a missing store or an
-// invalid secret, lifetime or leeway.
+// NewJWT returns a JWT strategy, or an error for a missing store, a
+// missing or invalid secret or key set, or an invalid lifetime or leeway.
 func NewJWT(cfg JWTConfig) (*JWT, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("strategy: jwt: a RevocationStore is required")
@@ -61,11 +69,13 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		cfg.Now = time.Now
 	}
 	s, err := NewSigner(SignerConfig{
-		Secret:   cfg.Secret,
-		Audience: cfg.Audience,
-		Lifetime: cfg.Lifetime,
-		Leeway:   cfg.Leeway,
-		Now:      cfg.Now,
+		Secret:          cfg.Secret,
+		PreviousSecrets: cfg.PreviousSecrets,
+		Keys:            cfg.Keys,
+		Audience:        cfg.Audience,
+		Lifetime:        cfg.Lifetime,
+		Leeway:          cfg.Leeway,
+		Now:             cfg.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("strategy: jwt: %w", err)

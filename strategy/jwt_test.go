@@ -2,6 +2,7 @@ package strategy_test
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -31,6 +32,9 @@ func TestNewJWTRefuses(t *testing.T) {
 		"short secret":      {Store: st, Secret: secret[:31]},
 		"negative lifetime": {Store: st, Secret: secret, Lifetime: -time.Hour},
 		"negative leeway":   {Store: st, Secret: secret, Leeway: -time.Second},
+		"secret and keys":   {Store: st, Secret: secret, Keys: &strategy.KeySet{SigningKeyID: "k", SigningKey: loadKeys(t).ed}},
+		"keys without kid":  {Store: st, Keys: &strategy.KeySet{SigningKey: loadKeys(t).ed}},
+		"keys without key":  {Store: st, Keys: &strategy.KeySet{SigningKeyID: "k"}},
 	} {
 		if s, err := strategy.NewJWT(cfg); err == nil || s != nil {
 			t.Errorf("%s: NewJWT = %v, %v; want an error", name, s, err)
@@ -268,6 +272,57 @@ func testJWTOtherPurposes(t *testing.T, st testStore) {
 	mine := newJWT(t, strategy.JWTConfig{Secret: secret, Store: st, Audience: "myapp", Now: c.Now})
 	expectInvalid(t, mine, mustWrite(t, s, u))
 	expectUser(t, mine, mustWrite(t, mine, u), u)
+}
+
+// TestJWTKeys runs the strategy with key pairs through a rotation: two
+// instances share the store, the second signs with a new key and still
+// reads, logs out and ends the sessions of tokens signed with the old one.
+func TestJWTKeys(t *testing.T) {
+	k := loadKeys(t)
+	eachBackend(t, func(t *testing.T, st testStore) {
+		ctx := context.Background()
+		c := newClock()
+		old := newJWT(t, strategy.JWTConfig{Store: st, Now: c.Now, Keys: &strategy.KeySet{SigningKeyID: "ed-1", SigningKey: k.ed}})
+		rotated := newJWT(t, strategy.JWTConfig{Store: st, Now: c.Now, Keys: &strategy.KeySet{
+			SigningKeyID: "ec-2", SigningKey: k.ec,
+			VerificationKeys: map[string]crypto.PublicKey{"ed-1": k.ed.Public()},
+		}})
+		after := newJWT(t, strategy.JWTConfig{Store: st, Now: c.Now, Keys: &strategy.KeySet{SigningKeyID: "ec-2", SigningKey: k.ec}})
+		u := newUser(t, st)
+
+		a, b := mustWrite(t, old, u), mustWrite(t, old, u)
+		n := mustWrite(t, rotated, u)
+		if h, _ := decodeParts(t, n); h["alg"] != "ES256" || h["kid"] != "ec-2" {
+			t.Errorf("header %v", h)
+		}
+		expectUser(t, rotated, a, u)
+		expectUser(t, rotated, n, u)
+		expectUser(t, after, n, u)
+		expectInvalid(t, after, a)
+		expectInvalid(t, old, n)
+
+		// Logout through the rotated instance ends an old-key token
+		// everywhere.
+		if err := rotated.Destroy(ctx, a, u); err != nil {
+			t.Fatal(err)
+		}
+		expectInvalid(t, old, a)
+		expectInvalid(t, rotated, a)
+		expectUser(t, old, b, u)
+
+		c.Add(time.Second)
+		if err := rotated.EndSessions(ctx, u.ID, n); err != nil {
+			t.Fatal(err)
+		}
+		expectInvalid(t, old, b)
+		expectUser(t, after, n, u)
+
+		// A token of the HS256 strategy is no token here, and the other
+		// way round.
+		hs := newJWT(t, strategy.JWTConfig{Store: st, Secret: secret, Now: c.Now})
+		expectInvalid(t, rotated, mustWrite(t, hs, u))
+		expectInvalid(t, hs, mustWrite(t, rotated, u))
+	})
 }
 
 // TestJWTFaults: a store fault is returned as such, never as an invalid

@@ -2,6 +2,7 @@ package strategy
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -32,8 +33,17 @@ var reservedClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 // SignerConfig configures a Signer.
 type SignerConfig struct {
 	// Secret is the HS256 key, at least MinSecretLen bytes of random data.
-	// Give every kind of token its own secret.
+	// Give every kind of token its own secret. Exactly one of Secret and
+	// Keys is required.
 	Secret []byte
+	// PreviousSecrets are HS256 keys still accepted on verification but
+	// never used to sign: during a rotation, the secret that Secret
+	// replaced, until the tokens it signed have expired. Each is at least
+	// MinSecretLen bytes. Only with Secret.
+	PreviousSecrets [][]byte
+	// Keys, instead of Secret, sign with a key pair (RS256, ES256 or
+	// EdDSA) and verify with several public keys by kid, for rotation.
+	Keys *KeySet
 	// Audience (aud) of the tokens, required: one kind of token never
 	// passes for another ("authkit:auth", "authkit:reset", ...).
 	Audience string
@@ -46,26 +56,35 @@ type SignerConfig struct {
 	Now func() time.Time
 }
 
-// Signer signs and verifies the JWTs of one purpose: one audience, one key,
-// one algorithm. Every token it signs carries sub, aud, exp, iat and a jti
-// that is a UUIDv7 of the issue time, plus the caller's extra claims.
-// Verification pins the algorithm, requires every one of those claims and
-// the audience, and never looks at the kid, jku, jwk or x5u headers.
+// Signer signs and verifies the JWTs of one purpose: one audience, one
+// signing key, and the algorithm that key implies. Every token it signs
+// carries sub, aud, exp, iat and a jti that is a UUIDv7 of the issue time,
+// plus the caller's extra claims. Verification pins the algorithm, requires
+// every one of those claims and the audience, and never follows the jku,
+// jwk, x5u or x5c headers.
+//
+// With a secret (HS256) the kid header is ignored: the secret, then each
+// previous secret, is tried. With a KeySet the kid is required and picks
+// the key, whose algorithm the token's alg must be; see KeySet.
 //
 // It is the only place where authkit handles JWTs: the JWT strategy uses
 // it, and so do reset and verification tokens. A Signer is safe for
 // concurrent use.
 type Signer struct {
-	// method and the keys are fields, not constants, so that asymmetric
-	// algorithms (RS256, ES256, EdDSA) can be added with key pairs.
-	method    jwt.SigningMethod
-	signKey   any
-	verifyKey any
-	audience  string
-	lifetime  time.Duration
-	leeway    time.Duration
-	now       func() time.Time
-	parser    *jwt.Parser
+	method jwt.SigningMethod // of the signing key
+	// HS256: secret signs; hmacKeys, the secret or a jwt.VerificationKeySet
+	// of it and the previous ones, verifies.
+	secret   []byte
+	hmacKeys any
+	// Key pairs: private signs, its kid goes in the header; keys verifies.
+	private  crypto.Signer
+	kid      string
+	keys     map[string]publicKey
+	audience string
+	lifetime time.Duration
+	leeway   time.Duration
+	now      func() time.Time
+	parser   *jwt.Parser
 }
 
 // Claims are the registered claims of a token a Signer verified.
@@ -78,12 +97,11 @@ type Claims struct {
 	ExpiresAt time.Time // exp
 }
 
-// NewSigner returns a Signer, or an error for a secret shorter than
-// MinSecretLen, an empty audience, or a negative lifetime or leeway.
+// NewSigner returns a Signer, or an error for a missing or invalid key
+// (neither or both of Secret and Keys, a secret shorter than MinSecretLen,
+// a key KeySet refuses), an empty audience, or a negative lifetime or
+// leeway.
 func NewSigner(cfg SignerConfig) (*Signer, error) {
-	if len(cfg.Secret) < MinSecretLen {
-		return nil, fmt.Errorf("strategy: secret has %d bytes, at least %d are required", len(cfg.Secret), MinSecretLen)
-	}
 	if cfg.Audience == "" {
 		return nil, errors.New("strategy: audience is required")
 	}
@@ -91,15 +109,25 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 		return nil, errors.New("strategy: lifetime and leeway must not be negative")
 	}
 	s := &Signer{
-		method:   jwt.SigningMethodHS256,
 		audience: cfg.Audience,
 		lifetime: cfg.Lifetime,
 		leeway:   cfg.Leeway,
 		now:      cfg.Now,
 	}
-	// The caller may reuse its slice; the key must not change under us.
-	key := bytes.Clone(cfg.Secret)
-	s.signKey, s.verifyKey = key, key
+	switch {
+	case cfg.Keys != nil && (len(cfg.Secret) > 0 || len(cfg.PreviousSecrets) > 0):
+		return nil, errors.New("strategy: set either Secret or Keys, not both")
+	case cfg.Keys != nil:
+		m, keys, err := keysFrom(cfg.Keys)
+		if err != nil {
+			return nil, fmt.Errorf("strategy: %w", err)
+		}
+		s.method, s.private, s.kid, s.keys = m, cfg.Keys.SigningKey, cfg.Keys.SigningKeyID, keys
+	default:
+		if err := s.setSecrets(cfg.Secret, cfg.PreviousSecrets); err != nil {
+			return nil, err
+		}
+	}
 	if s.lifetime == 0 {
 		s.lifetime = DefaultLifetime
 	}
@@ -109,8 +137,12 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	algs := []string{s.method.Alg()}
+	if s.keys != nil {
+		algs = algorithms(s.keys)
+	}
 	s.parser = jwt.NewParser(
-		jwt.WithValidMethods([]string{s.method.Alg()}),
+		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithAudience(s.audience),
 		jwt.WithIssuedAt(),
@@ -119,6 +151,28 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 		jwt.WithStrictDecoding(),
 	)
 	return s, nil
+}
+
+// setSecrets configures HS256.
+func (s *Signer) setSecrets(secret []byte, previous [][]byte) error {
+	if len(secret) < MinSecretLen {
+		return fmt.Errorf("strategy: secret has %d bytes, at least %d are required (or configure Keys)", len(secret), MinSecretLen)
+	}
+	// The caller may reuse its slices; the keys must not change under us.
+	s.method, s.secret = jwt.SigningMethodHS256, bytes.Clone(secret)
+	if len(previous) == 0 {
+		s.hmacKeys = s.secret
+		return nil
+	}
+	set := jwt.VerificationKeySet{Keys: []jwt.VerificationKey{s.secret}}
+	for i, p := range previous {
+		if len(p) < MinSecretLen {
+			return fmt.Errorf("strategy: previous secret %d has %d bytes, at least %d are required", i, len(p), MinSecretLen)
+		}
+		set.Keys = append(set.Keys, bytes.Clone(p))
+	}
+	s.hmacKeys = set
+	return nil
 }
 
 // Audience returns the audience of the Signer's tokens.
@@ -165,11 +219,24 @@ func (s *Signer) Sign(subject string, extra any) (string, error) {
 	claims["iat"] = now.Unix()
 	claims["exp"] = now.Add(s.lifetime).Unix()
 	claims["jti"] = id.String()
-	tok, err := jwt.NewWithClaims(s.method, claims).SignedString(s.signKey)
+	tok := jwt.NewWithClaims(s.method, claims)
+	if s.kid != "" {
+		tok.Header["kid"] = s.kid
+	}
+	signing, err := tok.SigningString()
 	if err != nil {
 		return "", fmt.Errorf("strategy: sign: %w", err)
 	}
-	return tok, nil
+	var sig []byte
+	if s.private != nil {
+		sig, err = signWith(s.private, s.method, signing)
+	} else {
+		sig, err = s.method.Sign(signing, s.secret)
+	}
+	if err != nil {
+		return "", fmt.Errorf("strategy: sign: %w", err)
+	}
+	return signing + "." + tok.EncodeSegment(sig), nil
 }
 
 // Parse verifies token and returns its registered claims. extra, when not
@@ -195,20 +262,35 @@ func (s *Signer) Parse(token string, extra any) (Claims, error) {
 	return c, nil
 }
 
-// key is the jwt.Keyfunc. It returns the one configured key whatever the
-// header says: kid, jku, jwk and x5u are never followed.
+// key is the jwt.Keyfunc. With a secret it returns the secrets whatever
+// the header says; with key pairs, the key the kid names, provided the
+// token's algorithm is that key's. jku, jwk, x5u and x5c are never followed.
 func (s *Signer) key(t *jwt.Token) (any, error) {
-	// WithValidMethods already pinned the algorithm; checking the method
-	// object too keeps a future second method from mixing up keys.
-	if t.Method != s.method {
-		return nil, fmt.Errorf("unexpected algorithm %v", t.Header["alg"])
-	}
 	// RFC 7515 §4.1.11: extensions marked critical that we do not know
 	// (all of them) make the token invalid.
 	if _, ok := t.Header["crit"]; ok {
 		return nil, errors.New("critical header extensions are not supported")
 	}
-	return s.verifyKey, nil
+	if s.keys == nil {
+		// WithValidMethods already pinned the algorithm; checking the
+		// method object too guards against a look-alike registered
+		// under the same name.
+		if t.Method != s.method {
+			return nil, fmt.Errorf("unexpected algorithm %v", t.Header["alg"])
+		}
+		return s.hmacKeys, nil
+	}
+	kid, _ := t.Header["kid"].(string)
+	k, ok := s.keys[kid]
+	switch {
+	case kid == "":
+		return nil, errors.New("no key id (kid)")
+	case !ok:
+		return nil, errors.New("unknown key id (kid)")
+	case t.Method != k.method: // RFC 8725 §3.1: one algorithm per key
+		return nil, fmt.Errorf("algorithm %v does not match the %s key of that kid", t.Header["alg"], k.method.Alg())
+	}
+	return k.key, nil
 }
 
 // registered checks what the parser does not: exactly our audience, a
