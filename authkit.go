@@ -83,6 +83,9 @@ type Config struct {
 	// HashWait is how long a request waits for a hashing slot before it is
 	// refused with 503 and Retry-After; 0 means DefaultHashWait.
 	HashWait time.Duration
+	// Throttle configures login and abuse throttling; the zero value is on,
+	// with the default rules counted in memory.
+	Throttle Throttle
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Hooks are called around the user manager's operations.
@@ -118,6 +121,7 @@ type AuthKit struct {
 	cfg      Config
 	backends []*AuthenticationBackend
 	manager  *Manager
+	throttle *throttle // nil: off
 	log      *slog.Logger
 	maxBody  int64
 }
@@ -176,6 +180,9 @@ func New(cfg Config) (*AuthKit, error) {
 		return nil, fmt.Errorf("authkit: bad config: %w", err)
 	}
 	k.manager = m
+	if k.throttle, err = newThrottle(cfg.Throttle); err != nil {
+		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
 	return k, nil
 }
 

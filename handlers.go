@@ -42,6 +42,9 @@ func (k *AuthKit) UsersRouter() *Router {
 }
 
 func (k *AuthKit) register(w http.ResponseWriter, r *http.Request) error {
+	if err := k.takeRequest(r, "register"); err != nil {
+		return err
+	}
 	f, err := k.decodeJSON(w, r)
 	if err != nil {
 		return err
@@ -60,6 +63,7 @@ func (k *AuthKit) register(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	k.audit(r, "register", u)
 	httpjson.Write(w, http.StatusCreated, u)
 	return nil
 }
@@ -91,13 +95,22 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		if err := f.err(); err != nil {
 			return err
 		}
+		if err := k.takeLogin(r, username); err != nil {
+			return err
+		}
 		u, err := k.manager.Authenticate(r.Context(), username, pw)
 		switch {
 		case errors.Is(err, ErrBadCredentials):
+			k.audit(r, "login.failure", nil, "backend", b.Name, "reason", "bad_credentials")
 			return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
 		case err != nil:
 			return err
-		case k.cfg.RequireVerification && !u.IsVerified:
+		}
+		if err := k.loginSucceeded(r, username); err != nil {
+			return err
+		}
+		if k.cfg.RequireVerification && !u.IsVerified {
+			k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified")
 			return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
 		}
 		token, err := b.Strategy.Write(r.Context(), u)
@@ -107,6 +120,7 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		if err := b.Transport.WriteLogin(w, transport.Login{AccessToken: token, Lifetime: b.Strategy.Lifetime()}); err != nil {
 			return err
 		}
+		k.audit(r, "login.success", u, "backend", b.Name)
 		if hook := k.cfg.Hooks.OnAfterLogin; hook != nil {
 			hook(r.Context(), u, r)
 		}
@@ -123,6 +137,7 @@ func (k *AuthKit) logout(b *AuthenticationBackend) func(w http.ResponseWriter, r
 		if err := b.Strategy.Destroy(r.Context(), s.token, s.user); err != nil {
 			return err
 		}
+		k.audit(r, "logout", s.user, "backend", b.Name)
 		return b.Transport.WriteLogout(w)
 	}
 }
@@ -248,8 +263,11 @@ func (k *AuthKit) VerifyRouter() *Router {
 }
 
 // emailBody reads the {"email"} body of forgot-password and
-// request-verify-token.
-func (k *AuthKit) emailBody(w http.ResponseWriter, r *http.Request) (string, error) {
+// request-verify-token, after counting the request against route's limit.
+func (k *AuthKit) emailBody(w http.ResponseWriter, r *http.Request, route string) (string, error) {
+	if err := k.takeRequest(r, route); err != nil {
+		return "", err
+	}
 	f, err := k.decodeJSON(w, r)
 	if err != nil {
 		return "", err
@@ -259,7 +277,7 @@ func (k *AuthKit) emailBody(w http.ResponseWriter, r *http.Request) (string, err
 }
 
 func (k *AuthKit) forgotPassword(w http.ResponseWriter, r *http.Request) error {
-	email, err := k.emailBody(w, r)
+	email, err := k.emailBody(w, r, "forgot-password")
 	if err != nil {
 		return err
 	}
@@ -280,7 +298,7 @@ func (k *AuthKit) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := f.err(); err != nil {
 		return err
 	}
-	_, err = k.manager.ResetPassword(r.Context(), token, pw, r)
+	u, err := k.manager.ResetPassword(r.Context(), token, pw, r)
 	switch {
 	case errors.Is(err, ErrBadToken):
 		return errDetail(http.StatusBadRequest, "RESET_PASSWORD_BAD_TOKEN")
@@ -289,12 +307,13 @@ func (k *AuthKit) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	k.audit(r, "password.reset", u)
 	httpjson.Write(w, http.StatusOK, nil)
 	return nil
 }
 
 func (k *AuthKit) requestVerify(w http.ResponseWriter, r *http.Request) error {
-	email, err := k.emailBody(w, r)
+	email, err := k.emailBody(w, r, "request-verify-token")
 	if err != nil {
 		return err
 	}
@@ -323,6 +342,7 @@ func (k *AuthKit) verify(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	k.audit(r, "verify", u)
 	httpjson.Write(w, http.StatusOK, u)
 	return nil
 }

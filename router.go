@@ -153,6 +153,12 @@ func (k *AuthKit) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		httpjson.Error(w, he.status, he.detail)
 		return
 	}
+	var tm *tooManyRequests
+	if errors.As(err, &tm) {
+		k.audit(r, "throttled", nil, "path", r.URL.Path)
+		tm.write(w)
+		return
+	}
 	if errors.Is(err, ErrBusy) {
 		k.log.WarnContext(r.Context(), "authkit: hashing slots exhausted", "method", r.Method, "path", r.URL.Path)
 	} else if !errors.Is(err, context.Canceled) {
