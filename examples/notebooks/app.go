@@ -29,6 +29,7 @@ type config struct {
 	smtp                string // -smtp: an SMTP URL
 	mailFrom            string // sender of every mail
 	publicURL           string // base of the links in mails; "" means http://<addr>
+	limits              string // -limits: "on" (throttling) or "off" (local load tests)
 }
 
 // minSecretBytes is the shortest AUTHKIT_SECRET accepted: the keys derived
@@ -200,6 +201,7 @@ func newKit(st dbopen.Store, keys secrets, mailer mail.Mailer, cfg config, logge
 		VerifySecret:        keys.verify,
 		Mailer:              mailer,
 		Mail:                mail.ComposerConfig{PublicURL: cfg.publicURL, AppName: "Notebooks"},
+		Throttle:            authkit.Throttle{Off: cfg.limits == "off"},
 		Logger:              logger,
 	})
 }

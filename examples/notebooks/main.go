@@ -17,6 +17,7 @@
 //	                        smtps://... (implicit TLS) or smtp://localhost:1025?tls=none
 //	-mail-from ADDR         sender of the mails (default "Notebooks <no-reply@localhost>")
 //	-public-url URL         base of the links in mails (default http://<addr>)
+//	-limits on|off          login and abuse throttling (default on; off for local load tests)
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -66,8 +67,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.smtp, "smtp", "", "send mails through the SMTP server at `URL`: smtp://user:pass@host:port")
 	fs.StringVar(&cfg.mailFrom, "mail-from", "Notebooks <no-reply@localhost>", "sender `address` of the mails")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base `URL` of the links in mails (default http://<addr>)")
+	fs.StringVar(&cfg.limits, "limits", "on", "login and abuse throttling: on, or off for local load tests")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.limits != "on" && cfg.limits != "off" {
+		return fmt.Errorf("-limits %q: want on or off", cfg.limits)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,35 @@ func TestDefaultPublicURL(t *testing.T) {
 		if err := checkPublicURL(tc.want); err != nil {
 			t.Errorf("%s refused: %v", tc.want, err)
 		}
+	}
+}
+
+// Throttling is on by default; -limits off turns it off for load tests.
+func TestLimitsFlag(t *testing.T) {
+	wrongLogins := func(base string, n int) []int {
+		var statuses []int
+		form := url.Values{"username": {"nobody@example.com"}, "password": {"not-the-password"}}.Encode()
+		for range n {
+			res, err := http.Post(base+"/auth/jwt/login", "application/x-www-form-urlencoded", strings.NewReader(form))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			statuses = append(statuses, res.StatusCode)
+		}
+		return statuses
+	}
+	on := wrongLogins(startService(t, "-db", "sqlite:"+filepath.Join(t.TempDir(), "on.db")), 6)
+	if want := []int{400, 400, 400, 400, 400, 429}; !slices.Equal(on, want) {
+		t.Fatalf("default limits: %v, want %v", on, want)
+	}
+	off := wrongLogins(startService(t, "-limits", "off", "-db", "sqlite:"+filepath.Join(t.TempDir(), "off.db")), 8)
+	for _, s := range off {
+		if s != 400 {
+			t.Fatalf("-limits off: %v", off)
+		}
+	}
+	if err := run(context.Background(), []string{"-limits", "maybe"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+		t.Fatal("-limits maybe accepted")
 	}
 }
