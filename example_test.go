@@ -83,3 +83,50 @@ func Example() {
 	// hello ada@example.com
 	// anonymous: 401 Unauthorized
 }
+
+// CurrentUser states what a route demands of its user; here, a superuser.
+// A user who is not one gets 403, a request without a user 401.
+func ExampleAuthKit_CurrentUser() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "authkit-example")
+	defer os.RemoveAll(dir)
+	db, _ := sqlite.Open(ctx, filepath.Join(dir, "app.db"))
+	defer db.Close()
+	users, _ := sqlite.New(db)
+	_ = users.Migrate(ctx)
+	database, _ := strategy.NewDatabase(strategy.DatabaseConfig{Store: users})
+	fast, _ := hasher.NewArgon2id(hasher.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	kit, err := authkit.New(authkit.Config{
+		Users:    users,
+		Hasher:   fast,
+		Backends: []authkit.AuthenticationBackend{{Name: "db", Transport: transport.Bearer{}, Strategy: database}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	admin := kit.CurrentUser(authkit.Require{Active: true, Superuser: true})
+	srv := httptest.NewServer(admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "welcome, administrator")
+	})))
+	defer srv.Close()
+
+	// A user made by the application's own code, through the manager.
+	_, _ = kit.Manager().Create(ctx, authkit.UserCreate{Email: "ada@example.com", Password: "analytical-engine-1843", IsActive: true}, nil)
+	u, _ := kit.Manager().Authenticate(ctx, "ada@example.com", "analytical-engine-1843")
+	token, _ := database.Write(ctx, u)
+
+	get := func() string {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, _ := http.DefaultClient.Do(req)
+		body, _ := io.ReadAll(res.Body)
+		return res.Status + " " + string(body)
+	}
+	fmt.Println(get())
+	yes := true
+	_, _ = kit.Manager().Update(ctx, u, authkit.UserUpdate{IsSuperuser: &yes}, nil)
+	fmt.Println(get())
+	// Output:
+	// 403 Forbidden {"detail":"Forbidden"}
+	// 200 OK welcome, administrator
+}
