@@ -190,7 +190,7 @@ func (m *Manager) Create(ctx context.Context, in UserCreate, r *http.Request) (*
 // take the same time: a hash is verified in every case. A hash in an old
 // format or with old parameters is replaced on success.
 func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, error) {
-	pw, err := password.Normalize(pw)
+	norm, err := password.Normalize(pw)
 	if err != nil {
 		return nil, ErrBadCredentials
 	}
@@ -200,7 +200,7 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 		if herr != nil {
 			return nil, fmt.Errorf("authkit: dummy hash: %w", herr)
 		}
-		if _, _, err := m.hasher.verify(ctx, pw, dummy); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		if _, _, err := m.verifyLogin(ctx, pw, norm, dummy); errors.Is(err, ErrBusy) || ctx.Err() != nil {
 			return nil, cmp.Or(ctx.Err(), err)
 		}
 		return nil, ErrBadCredentials
@@ -208,7 +208,7 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 	if err != nil {
 		return nil, err
 	}
-	match, rehash, err := m.hasher.verify(ctx, pw, u.HashedPassword)
+	match, rehash, err := m.verifyLogin(ctx, pw, norm, u.HashedPassword)
 	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
 		return nil, cmp.Or(ctx.Err(), err)
 	}
@@ -221,9 +221,23 @@ func (m *Manager) Authenticate(ctx context.Context, email, pw string) (*User, er
 		return nil, ErrBadCredentials
 	}
 	if rehash {
-		m.rehash(ctx, u, pw)
+		m.rehash(ctx, u, norm)
 	}
 	return u, nil
+}
+
+// verifyLogin checks a login's password against a stored hash: its NFKC
+// form, as authkit hashes passwords, and — when that fails and NFKC changed
+// it — the password as typed, as systems that do not normalise (FastAPI
+// Users) hashed it; a match that way asks for a rehash of the normal form.
+// Unknown emails go through the same steps, so they cost the same.
+func (m *Manager) verifyLogin(ctx context.Context, typed, norm, encoded string) (match, rehash bool, err error) {
+	match, rehash, err = m.hasher.verify(ctx, norm, encoded)
+	if match || err != nil || typed == norm {
+		return match, rehash, err
+	}
+	match, _, err = m.hasher.verify(ctx, typed, encoded)
+	return match, match, err
 }
 
 // userByLogin finds the user a login names. A username that is no email
@@ -241,10 +255,10 @@ func (m *Manager) userByLogin(ctx context.Context, username string) (*User, erro
 func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
 	hash, err := m.hasher.hash(ctx, pw)
 	if err == nil {
-		old := u.HashedPassword
-		u.HashedPassword = hash
-		if err = m.users.UpdateUser(ctx, u); err != nil {
-			u.HashedPassword = old
+		next := *u
+		next.HashedPassword, next.UpdatedAt = hash, m.timestamp()
+		if err = m.users.UpdateUser(ctx, &next); err == nil {
+			*u = next
 		}
 	}
 	if err != nil {

@@ -14,6 +14,12 @@
 // The tables are prefixed authkit_ so they can live beside the
 // application's own, in the schema first on the connection's search_path.
 // Times are TIMESTAMPTZ, written in UTC and truncated to microseconds.
+//
+// An application leaving FastAPI Users keeps its users where they are:
+//
+//	st, err := postgres.New(db, postgres.AdoptFastAPIUsers("user"))
+//	...
+//	err = st.Migrate(ctx) // adds authkit's columns to "user", creates its token tables
 package postgres
 
 import (
@@ -26,7 +32,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/fastapiusers/*.sql
 var migrations embed.FS
 
 // Store is the PostgreSQL implementation of store.UserStore,
@@ -37,18 +43,29 @@ type Store struct {
 }
 
 // New returns a Store over db, opened with lib/pq ("postgres") or pgx's
-// stdlib driver ("pgx"). Call Migrate before use.
-func New(db *sqlx.DB) (*Store, error) {
+// stdlib driver ("pgx"). Call Migrate before use. With no option the
+// users are kept in authkit_users; AdoptFastAPIUsers keeps them in a
+// FastAPI Users table instead.
+func New(db *sqlx.DB, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, err
 	}
+	adopt, err := fs.Sub(migrations, "migrations/fastapiusers")
+	if err != nil {
+		return nil, err
+	}
 	s, err := sqlstore.New(db, sqlstore.Dialect{
-		Name:              "postgres",
-		BindType:          sqlx.DOLLAR,
-		IsUniqueViolation: isUniqueViolation,
-		Time:              func(t time.Time) any { return t },
-		Migrations:        sub,
+		Name:                   "postgres",
+		BindType:               sqlx.DOLLAR,
+		IsUniqueViolation:      isUniqueViolation,
+		Time:                   func(t time.Time) any { return t },
+		Migrations:             sub,
+		FastAPIUsersMigrations: adopt,
 		MigrationsLock: []string{
 			// Held until the transaction ends. Keyed by schema, so that
 			// stores in different schemas migrate independently. Taken
@@ -59,7 +76,7 @@ func New(db *sqlx.DB) (*Store, error) {
 				applied_at TIMESTAMPTZ NOT NULL
 			)`,
 		},
-	})
+	}, o.schema)
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,9 @@ var (
 func (s *Store) DB() *sqlx.DB { return s.s.DB() }
 
 // Migrate implements store.Migrator: it creates or upgrades the authkit_*
-// tables in one transaction. It is safe to call at every start-up and
-// from several processes at once.
+// tables, or adopts the FastAPI Users table (see AdoptFastAPIUsers), in
+// one transaction. It is safe to call at every start-up and from several
+// processes at once.
 func (s *Store) Migrate(ctx context.Context) error { return s.s.Migrate(ctx) }
 
 // CreateUser implements store.UserStore.

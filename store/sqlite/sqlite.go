@@ -10,6 +10,12 @@
 // The tables are prefixed authkit_ so they can live beside the
 // application's own. Times are stored as INTEGER Unix microseconds (UTC),
 // so comparisons in SQL are exact.
+//
+// An application leaving FastAPI Users keeps its users where they are:
+//
+//	st, err := sqlite.New(db, sqlite.AdoptFastAPIUsers("user"))
+//	...
+//	err = st.Migrate(ctx) // adds authkit's columns to "user", creates its token tables
 package sqlite
 
 import (
@@ -28,7 +34,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/fastapiusers/*.sql
 var migrations embed.FS
 
 // BusyTimeout is how long a connection opened by Open waits for another
@@ -85,18 +91,29 @@ type Store struct {
 }
 
 // New returns a Store over db, a database opened with the sqlite3 driver,
-// preferably by Open. Call Migrate before use.
-func New(db *sqlx.DB) (*Store, error) {
+// preferably by Open. Call Migrate before use. With no option the users
+// are kept in authkit_users; AdoptFastAPIUsers keeps them in a FastAPI
+// Users table instead.
+func New(db *sqlx.DB, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, err
 	}
+	adopt, err := fs.Sub(migrations, "migrations/fastapiusers")
+	if err != nil {
+		return nil, err
+	}
 	s, err := sqlstore.New(db, sqlstore.Dialect{
-		Name:              "sqlite",
-		BindType:          sqlx.QUESTION,
-		IsUniqueViolation: isUniqueViolation,
-		Time:              func(t time.Time) any { return t.UnixMicro() },
-		Migrations:        sub,
+		Name:                   "sqlite",
+		BindType:               sqlx.QUESTION,
+		IsUniqueViolation:      isUniqueViolation,
+		Time:                   func(t time.Time) any { return t.UnixMicro() },
+		Migrations:             sub,
+		FastAPIUsersMigrations: adopt,
 		MigrationsSetup: []string{`CREATE TABLE IF NOT EXISTS authkit_migrations (
 			version    INTEGER NOT NULL PRIMARY KEY,
 			applied_at INTEGER NOT NULL
@@ -106,7 +123,7 @@ func New(db *sqlx.DB) (*Store, error) {
 		// with _txlock=immediate. A read first would leave a transaction
 		// that fails, not waits, when it later needs to write.
 		MigrationsLock: []string{`DELETE FROM authkit_migrations WHERE version < 0`},
-	})
+	}, o.schema)
 	if err != nil {
 		return nil, err
 	}

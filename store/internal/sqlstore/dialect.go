@@ -4,7 +4,9 @@
 // store never drags in the other's driver.
 //
 // Queries are written once with ? placeholders and rebound for the
-// dialect when the Store is made.
+// dialect when the Store is made, with the table of users they name:
+// authkit's own authkit_users, or a FastAPI Users table that the store
+// adopts (see Schema).
 //
 // Times: every time is kept in UTC, truncated to microseconds, in Go. The
 // dialect decides the column type (SQLite: INTEGER Unix microseconds;
@@ -31,9 +33,19 @@ type Dialect struct {
 	// in a time column.
 	Time func(time.Time) any
 
-	// Migrations holds the versioned migrations, files named
-	// NNNN_description.sql at its root, applied in the order of NNNN.
+	// Migrations holds the versioned migrations of authkit's own schema,
+	// files named NNNN_description.sql at its root, applied in the order
+	// of NNNN, which stays at or below 1000.
 	Migrations fs.FS
+	// FastAPIUsersMigrations holds the migrations that adopt a FastAPI
+	// Users table of users (Schema.FastAPIUsers), versions above 1000, in
+	// which {users} stands for the quoted table name. The first of them
+	// adds the columns authkit_email_canonical, authkit_created_at and
+	// authkit_updated_at (nullable) and creates authkit's token tables;
+	// the store then fills the canonical emails and makes them unique.
+	// Every later change to the token tables is made in both sets. Nil
+	// when the dialect cannot adopt.
+	FastAPIUsersMigrations fs.FS
 	// MigrationsSetup runs before the migration transaction, each statement
 	// in its own implicit transaction; it must be idempotent.
 	MigrationsSetup []string

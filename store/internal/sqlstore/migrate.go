@@ -9,13 +9,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
-// migration is one versioned SQL file.
+// migration is one versioned SQL file, with the steps SQL cannot do.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	// before and after, when set, run in the migration's transaction
+	// before and after sql.
+	before, after func(context.Context, *sqlx.Tx) error
 }
 
 // loadMigrations reads the dialect's migrations, sorted by version.
@@ -44,6 +49,27 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		}
 	}
 	return ms, nil
+}
+
+func (m migration) exec(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, m.sql)
+	return err
+}
+
+// sameSchema refuses to migrate a database that holds the other schema: a
+// store opened without the FastAPI Users option on a database that adopted
+// a table would otherwise try to create authkit_users beside it, and the
+// reverse.
+func (s *Store) sameSchema(applied []int) error {
+	for _, v := range applied {
+		switch adopted := v > adoptedBase; {
+		case adopted && !s.ut.migrationsAreAdopt:
+			return fmt.Errorf("authkit/store: migrate: this database adopted a FastAPI Users table of users (migration %d); open the store with the FastAPI Users option", v)
+		case !adopted && s.ut.migrationsAreAdopt:
+			return fmt.Errorf("authkit/store: migrate: this database holds authkit's own authkit_users (migration %d); it cannot also adopt the FastAPI Users table %s", v, s.ut.name)
+		}
+	}
+	return nil
 }
 
 // Migrate implements store.Migrator. It applies, in one transaction, every
@@ -75,13 +101,21 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := tx.SelectContext(ctx, &applied, s.q.selectMigrations); err != nil {
 		return fault("migrate", err)
 	}
+	if err := s.sameSchema(applied); err != nil {
+		return err
+	}
 	now := s.t(time.Now())
 	for _, m := range s.ms {
 		if slices.Contains(applied, m.version) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fault("migrate: "+m.name, err)
+		for _, step := range []func(context.Context, *sqlx.Tx) error{m.before, m.exec, m.after} {
+			if step == nil {
+				continue
+			}
+			if err := step(ctx, tx); err != nil {
+				return fault("migrate: "+m.name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q.insertMigration, m.version, now); err != nil {
 			return fault("migrate: "+m.name, err)

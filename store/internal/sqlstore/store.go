@@ -18,6 +18,7 @@ import (
 type Store struct {
 	db *sqlx.DB
 	d  Dialect
+	ut userTable
 	q  queries
 	ms []migration
 }
@@ -30,27 +31,62 @@ var (
 	_ store.Migrator         = (*Store)(nil)
 )
 
-// New returns a Store over db. It does not touch the database: call
-// Migrate to create the tables.
-func New(db *sqlx.DB, d Dialect) (*Store, error) {
+// New returns a Store over db, keeping its users where sc says. It does
+// not touch the database: call Migrate to create or adopt the tables.
+func New(db *sqlx.DB, d Dialect, sc Schema) (*Store, error) {
 	switch {
 	case db == nil:
 		return nil, errors.New("authkit/store: nil *sqlx.DB")
 	case d.IsUniqueViolation == nil || d.Time == nil || d.Migrations == nil:
 		return nil, fmt.Errorf("authkit/store: incomplete %s dialect", d.Name)
+	case sc.FastAPIUsers && d.FastAPIUsersMigrations == nil:
+		return nil, fmt.Errorf("authkit/store: the %s dialect cannot adopt a FastAPI Users table", d.Name)
 	}
-	ms, err := loadMigrations(d.Migrations)
+	ut, err := sc.userTable()
+	if err != nil {
+		return nil, fmt.Errorf("authkit/store: %s: %w", d.Name, err)
+	}
+	s := &Store{db: db, d: d, ut: ut, q: rebindQueries(d.BindType, ut)}
+	if ut.migrationsAreAdopt {
+		s.ms, err = loadMigrations(d.FastAPIUsersMigrations)
+		if err == nil {
+			err = s.prepareAdoptMigrations()
+		}
+	} else {
+		s.ms, err = loadMigrations(d.Migrations)
+		if err == nil && len(s.ms) > 0 && s.ms[len(s.ms)-1].version > adoptedBase {
+			err = fmt.Errorf("migration %q: authkit's own versions stay at or below %d", s.ms[len(s.ms)-1].name, adoptedBase)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("authkit/store: %s migrations: %w", d.Name, err)
 	}
-	return &Store{db: db, d: d, q: rebindQueries(d.BindType), ms: ms}, nil
+	return s, nil
+}
+
+// prepareAdoptMigrations names the adopted table in the adopting
+// migrations and hooks the steps SQL cannot do to the first of them.
+func (s *Store) prepareAdoptMigrations() error {
+	for i := range s.ms {
+		m := &s.ms[i]
+		if m.version <= adoptedBase {
+			return fmt.Errorf("migration %q: versions that adopt a table start above %d", m.name, adoptedBase)
+		}
+		m.sql = s.ut.expand(m.sql)
+		if i == 0 {
+			m.before, m.after = s.checkAdoptable, s.adoptEmails
+		}
+	}
+	return nil
 }
 
 // DB returns the database the store uses.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// userColumns lists the columns of authkit_users in the order of userRow.
-const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified, u.created_at, u.updated_at`
+// userColumns lists the columns of the table of users in the order of
+// userRow, under userRow's names whatever the schema calls them.
+const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified,
+	u.{created} AS created_at, u.{updated} AS updated_at`
 
 // queries holds every statement, rebound once for the dialect. All take
 // their values as parameters.
@@ -64,34 +100,37 @@ type queries struct {
 	selectMigrations, insertMigration                         string
 }
 
-func rebindQueries(bindType int) queries {
-	r := func(q string) string { return sqlx.Rebind(bindType, q) }
+// rebindQueries writes every statement for the dialect's placeholders and
+// the table of users ut: {users}, {canonical}, {created}, {updated} and
+// {list_order} stand for its name, columns and order.
+func rebindQueries(bindType int, ut userTable) queries {
+	r := func(q string) string { return sqlx.Rebind(bindType, ut.expand(q)) }
 	return queries{
 		// ON CONFLICT on the canonical email alone: a clash on the primary
 		// key is the caller's bug and must stay an error, not ErrEmailTaken.
-		createUser: r(`INSERT INTO authkit_users
-			(id, email, email_canonical, hashed_password, is_active, is_superuser, is_verified, created_at, updated_at)
+		createUser: r(`INSERT INTO {users}
+			(id, email, {canonical}, hashed_password, is_active, is_superuser, is_verified, {created}, {updated})
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (email_canonical) DO NOTHING`),
-		userByID:    r(`SELECT ` + userColumns + ` FROM authkit_users u WHERE u.id = ?`),
-		userByEmail: r(`SELECT ` + userColumns + ` FROM authkit_users u WHERE u.email_canonical = ?`),
-		updateUser: r(`UPDATE authkit_users SET email = ?, email_canonical = ?, hashed_password = ?,
-			is_active = ?, is_superuser = ?, is_verified = ?, updated_at = ? WHERE id = ?`),
-		listUsers: r(`SELECT ` + userColumns + ` FROM authkit_users u ORDER BY u.created_at, u.id`),
+			ON CONFLICT ({canonical}) DO NOTHING`),
+		userByID:    r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.id = ?`),
+		userByEmail: r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.{canonical} = ?`),
+		updateUser: r(`UPDATE {users} SET email = ?, {canonical} = ?, hashed_password = ?,
+			is_active = ?, is_superuser = ?, is_verified = ?, {updated} = ? WHERE id = ?`),
+		listUsers: r(`SELECT ` + userColumns + ` FROM {users} u ORDER BY {list_order}`),
 
 		// DeleteUser does not count on ON DELETE CASCADE: SQLite enforces
 		// foreign keys only when the connection turned them on.
-		deleteUser:        r(`DELETE FROM authkit_users WHERE id = ?`),
+		deleteUser:        r(`DELETE FROM {users} WHERE id = ?`),
 		deleteUserTokens:  r(`DELETE FROM authkit_access_tokens WHERE user_id = ?`),
 		deleteUserRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE user_id = ?`),
 		deleteUserCutoff:  r(`DELETE FROM authkit_token_cutoffs WHERE user_id = ?`),
 
-		// Inserting from authkit_users makes a token for a missing user a
+		// Inserting from the users makes a token for a missing user a
 		// no-op that Go sees, whether or not foreign keys are enforced.
 		createToken: r(`INSERT INTO authkit_access_tokens (hash, user_id, created_at)
-			SELECT ?, u.id, ? FROM authkit_users u WHERE u.id = ?`),
+			SELECT ?, u.id, ? FROM {users} u WHERE u.id = ?`),
 		userByToken: r(`SELECT ` + userColumns + `, t.created_at AS token_created_at
-			FROM authkit_access_tokens t JOIN authkit_users u ON u.id = t.user_id WHERE t.hash = ?`),
+			FROM authkit_access_tokens t JOIN {users} u ON u.id = t.user_id WHERE t.hash = ?`),
 		deleteToken:        r(`DELETE FROM authkit_access_tokens WHERE hash = ?`),
 		deleteTokensOfUser: r(`DELETE FROM authkit_access_tokens WHERE user_id = ? AND hash <> ?`),
 		deleteTokensBefore: r(`DELETE FROM authkit_access_tokens WHERE created_at < ?`),
@@ -102,7 +141,7 @@ func rebindQueries(bindType int) queries {
 			(EXISTS (SELECT 1 FROM authkit_revoked_tokens r WHERE r.token_id = ?)
 			 OR EXISTS (SELECT 1 FROM authkit_token_cutoffs c WHERE c.user_id = u.id AND c.not_before > ?
 			            AND (c.keep_token_id IS NULL OR c.keep_token_id <> ?))) AS revoked
-			FROM authkit_users u WHERE u.id = ?`),
+			FROM {users} u WHERE u.id = ?`),
 		// A second revocation keeps the later expiry, so that it never
 		// shortens the time the token stays void.
 		revokeToken: r(`INSERT INTO authkit_revoked_tokens (token_id, user_id, expires_at) VALUES (?, ?, ?)
@@ -110,7 +149,7 @@ func rebindQueries(bindType int) queries {
 				WHEN excluded.expires_at > authkit_revoked_tokens.expires_at THEN excluded.expires_at
 				ELSE authkit_revoked_tokens.expires_at END`),
 		revokeUserTokens: r(`INSERT INTO authkit_token_cutoffs (user_id, not_before, keep_token_id)
-			SELECT u.id, ?, ? FROM authkit_users u WHERE u.id = ?
+			SELECT u.id, ?, ? FROM {users} u WHERE u.id = ?
 			ON CONFLICT (user_id) DO UPDATE SET not_before = excluded.not_before, keep_token_id = excluded.keep_token_id`),
 		purgeRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE expires_at < ?`),
 
@@ -119,7 +158,7 @@ func rebindQueries(bindType int) queries {
 	}
 }
 
-// userRow is a row of authkit_users as scanned.
+// userRow is a row of the table of users as scanned.
 type userRow struct {
 	ID             uuid.UUID `db:"id"`
 	Email          string    `db:"email"`
@@ -144,12 +183,15 @@ func (r *userRow) user() *store.User {
 	}
 }
 
-// dbTime scans a time column of either dialect into a UTC time.
+// dbTime scans a time column of either dialect into a UTC time; NULL
+// (a row an adopted table had before authkit) into the zero time.
 type dbTime struct{ time.Time }
 
 // Scan implements sql.Scanner.
 func (t *dbTime) Scan(src any) error {
 	switch v := src.(type) {
+	case nil:
+		t.Time = time.Time{}
 	case time.Time:
 		t.Time = utcMicro(v)
 	case int64:
@@ -163,6 +205,15 @@ func (t *dbTime) Scan(src any) error {
 // t converts a Go time to the dialect's column value.
 func (s *Store) t(t time.Time) any { return s.d.Time(utcMicro(t)) }
 
+// userTime converts a user's creation or update time. An adopted table
+// keeps the zero time (unknown: the user predates authkit) as NULL.
+func (s *Store) userTime(t time.Time) any {
+	if t.IsZero() && s.ut.nullableTimes {
+		return nil
+	}
+	return s.t(t)
+}
+
 // fault wraps a database failure with what the store was doing.
 func fault(op string, err error) error {
 	return fmt.Errorf("authkit/store: %s: %w", op, err)
@@ -172,8 +223,19 @@ func fault(op string, err error) error {
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	res, err := s.db.ExecContext(ctx, s.q.createUser,
 		u.ID, u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
-		u.IsActive, u.IsSuperuser, u.IsVerified, s.t(u.CreatedAt), s.t(u.UpdatedAt))
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.CreatedAt), s.userTime(u.UpdatedAt))
 	if err != nil {
+		// ON CONFLICT covers the canonical email only. An adopted table
+		// has a second unique index, FastAPI Users' on email, that a twin
+		// can hit instead: one racing with the same email (PostgreSQL
+		// waits for it, then fails), or a row FastAPI Users wrote after
+		// the adoption, without a canonical email. The email is taken all
+		// the same; only a clash on the id is the caller's fault.
+		if s.d.IsUniqueViolation(err) {
+			if _, lerr := s.UserByID(ctx, u.ID); errors.Is(lerr, store.ErrUserNotFound) {
+				return store.ErrEmailTaken
+			}
+		}
 		return fault("create user", err)
 	}
 	return mustHaveChanged(res, "create user", store.ErrEmailTaken)
@@ -204,7 +266,7 @@ func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 	res, err := s.db.ExecContext(ctx, s.q.updateUser,
 		u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
-		u.IsActive, u.IsSuperuser, u.IsVerified, s.t(u.UpdatedAt), u.ID)
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.UpdatedAt), u.ID)
 	if err != nil {
 		// The id does not change, so the only unique column that can clash
 		// is the canonical email.
