@@ -86,8 +86,13 @@ func Open(ctx context.Context, path string) (*sqlx.DB, error) {
 // Store is the SQLite implementation of store.UserStore, store.UserLister,
 // store.AccessTokenStore, store.RevocationStore and store.Migrator.
 // It is safe for concurrent use.
+//
+// Its methods are those of the SQL shared by both databases (the embedded
+// store), each documented by the interface it implements; DB returns the
+// handle, for the application's own queries and for closing it, and
+// Migrate is safe at every start-up and from several processes at once.
 type Store struct {
-	s *sqlstore.Store
+	*sqlstore.Store
 }
 
 // New returns a Store over db, a database opened with the sqlite3 driver,
@@ -127,7 +132,7 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{s: s}, nil
+	return &Store{Store: s}, nil
 }
 
 func isUniqueViolation(err error) bool {
