@@ -90,6 +90,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Hooks are called around the user manager's operations.
 	Hooks Hooks
+	// UserFields declares the application's own user fields, carried by
+	// register, the users routes and the stores.
+	UserFields []UserField
 
 	// ResetSecret signs password-reset tokens (audience authkit:reset) and
 	// VerifySecret verify tokens (authkit:verify): at least 32 random bytes
@@ -143,6 +146,9 @@ func New(cfg Config) (*AuthKit, error) {
 	}
 	if cfg.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if err := checkUserFields(cfg.UserFields); err != nil {
+		errs = append(errs, err)
 	}
 	if c, ok := cfg.PasswordPolicy.(interface{ Check() error }); ok {
 		if err := c.Check(); err != nil {

@@ -11,7 +11,17 @@ import (
 
 // RegisterRouter serves POST /register.
 func (k *AuthKit) RegisterRouter() *Router {
-	return NewRouter(Route{Method: http.MethodPost, Path: "/register", Summary: "Register", Handler: k.handle(k.register)})
+	return NewRouter(Route{
+		Method: http.MethodPost, Path: "/register", Summary: "Register",
+		OperationID: "register:register", Tags: []string{"auth"},
+		Request: jsonBody(userCreateSchema(k.cfg.UserFields)),
+		Responses: []Response{
+			jsonResponse(http.StatusCreated, "The new user: active, unverified, not a superuser.", userSchema(k.cfg.UserFields)),
+			badRequest([]string{"REGISTER_USER_ALREADY_EXISTS"}, "REGISTER_INVALID_PASSWORD"),
+			tooLarge(), unprocessable(), throttled(), unavailable(),
+		},
+		Handler: k.handle(k.register),
+	})
 }
 
 // AuthRouter serves POST /login and POST /logout for the named backend;
@@ -22,9 +32,33 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 	if b == nil {
 		return NewRouter()
 	}
+	doc := describe(b)
+	loginCodes := []string{"LOGIN_BAD_CREDENTIALS"}
+	if k.cfg.RequireVerification {
+		loginCodes = append(loginCodes, "LOGIN_USER_NOT_VERIFIED")
+	}
+	login := []Response{doc.Login, badRequest(loginCodes), tooLarge(), unprocessable(), throttled(), unavailable()}
+	logout := []Response{doc.Logout, unauthorized(), unavailable()}
+	if refusesCrossSite(b) {
+		login = append(login, forbidden("Refused: "+crossSite+"."))
+		logout = append(logout, forbidden("Refused: "+crossSite+"."))
+	}
 	return NewRouter(
-		Route{Method: http.MethodPost, Path: "/login", Summary: "Log in (" + b.Name + ")", Handler: k.handle(k.login(b))},
-		Route{Method: http.MethodPost, Path: "/logout", Summary: "Log out (" + b.Name + ")", Handler: k.handle(k.logout(b))},
+		Route{
+			Method: http.MethodPost, Path: "/login", Summary: "Log in (" + b.Name + ")",
+			OperationID: "auth:" + b.Name + ".login", Tags: []string{"auth"},
+			Description: "The OAuth2 password grant: username is the email. Unknown email, wrong password and inactive user all answer LOGIN_BAD_CREDENTIALS.",
+			Request:     &Body{ContentTypes: []string{mediaForm, mediaMultipart}, Schema: loginFormSchema()},
+			Responses:   login,
+			Handler:     k.handle(k.login(b)),
+		},
+		Route{
+			Method: http.MethodPost, Path: "/logout", Summary: "Log out (" + b.Name + ")",
+			OperationID: "auth:" + b.Name + ".logout", Tags: []string{"auth"},
+			Responses: logout,
+			Security:  security([]*AuthenticationBackend{b}),
+			Handler:   k.handle(k.logout(b)),
+		},
 	)
 }
 
@@ -32,12 +66,50 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 func (k *AuthKit) UsersRouter() *Router {
 	self := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification})
 	super := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification, Superuser: true})
+	auth := security(k.backends)
+	id := []Param{{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}}
+	user := userSchema(k.cfg.UserFields)
+	updateCodes := []string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}
+	if !k.cfg.NoCurrentPassword {
+		updateCodes = append(updateCodes, "UPDATE_USER_BAD_CURRENT_PASSWORD")
+	}
 	return NewRouter(
-		Route{Method: http.MethodGet, Path: "/me", Summary: "The current user", Handler: self(k.handle(k.getMe))},
-		Route{Method: http.MethodPatch, Path: "/me", Summary: "Update the current user", Handler: self(k.handle(k.patchMe))},
-		Route{Method: http.MethodGet, Path: "/{id}", Summary: "A user (superuser)", Handler: super(k.handle(k.getUser))},
-		Route{Method: http.MethodPatch, Path: "/{id}", Summary: "Update a user (superuser)", Handler: super(k.handle(k.patchUser))},
-		Route{Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a user (superuser)", Handler: super(k.handle(k.deleteUser))},
+		Route{
+			Method: http.MethodGet, Path: "/me", Summary: "The current user",
+			OperationID: "users:current_user", Tags: []string{"users"}, Security: auth,
+			Responses: k.userResponses(http.MethodGet, false, jsonResponse(http.StatusOK, "The current user.", user)),
+			Handler:   self(k.handle(k.getMe)),
+		},
+		Route{
+			Method: http.MethodPatch, Path: "/me", Summary: "Update the current user",
+			OperationID: "users:patch_current_user", Tags: []string{"users"}, Security: auth,
+			Request: jsonBody(userUpdateSchema(false, k.cfg.UserFields)),
+			Responses: k.userResponses(http.MethodPatch, false,
+				jsonResponse(http.StatusOK, "The updated user.", user),
+				badRequest(updateCodes, "UPDATE_USER_INVALID_PASSWORD"), tooLarge(), unprocessable()),
+			Handler: self(k.handle(k.patchMe)),
+		},
+		Route{
+			Method: http.MethodGet, Path: "/{id}", Summary: "A user (superuser)",
+			OperationID: "users:user", Tags: []string{"users"}, Security: auth, Params: id,
+			Responses: k.userResponses(http.MethodGet, true, jsonResponse(http.StatusOK, "The user.", user)),
+			Handler:   super(k.handle(k.getUser)),
+		},
+		Route{
+			Method: http.MethodPatch, Path: "/{id}", Summary: "Update a user (superuser)",
+			OperationID: "users:patch_user", Tags: []string{"users"}, Security: auth, Params: id,
+			Request: jsonBody(userUpdateSchema(true, k.cfg.UserFields)),
+			Responses: k.userResponses(http.MethodPatch, true,
+				jsonResponse(http.StatusOK, "The updated user.", user),
+				badRequest([]string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}, "UPDATE_USER_INVALID_PASSWORD"), tooLarge(), unprocessable()),
+			Handler: super(k.handle(k.patchUser)),
+		},
+		Route{
+			Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a user (superuser)",
+			OperationID: "users:delete_user", Tags: []string{"users"}, Security: auth, Params: id,
+			Responses: k.userResponses(http.MethodDelete, true, Response{Status: http.StatusNoContent, Description: "Deleted; the user's sessions are over."}),
+			Handler:   super(k.handle(k.deleteUser)),
+		},
 	)
 }
 
@@ -51,10 +123,11 @@ func (k *AuthKit) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	email, _ := f.Email("email", true)
 	pw, _ := f.String("password", true)
+	own := f.userFields(k.cfg.UserFields, true, false)
 	if err := f.err(); err != nil {
 		return err
 	}
-	u, err := k.manager.Register(r.Context(), email, pw, r)
+	u, err := k.manager.Register(r.Context(), UserCreate{Email: email, Password: pw, Fields: own}, r)
 	switch {
 	case errors.Is(err, ErrInvalidPassword):
 		return invalidPassword("REGISTER_INVALID_PASSWORD", err)
@@ -178,6 +251,7 @@ func (k *AuthKit) decodeUpdate(w http.ResponseWriter, r *http.Request, privilege
 		upd.IsSuperuser = f.BoolPtr("is_superuser")
 		upd.IsVerified = f.BoolPtr("is_verified")
 	}
+	upd.Fields = f.userFields(k.cfg.UserFields, false, privileged)
 	return upd, f.err()
 }
 
@@ -249,16 +323,58 @@ func (k *AuthKit) deleteUser(w http.ResponseWriter, r *http.Request) error {
 // ResetPasswordRouter serves POST /forgot-password and POST /reset-password.
 func (k *AuthKit) ResetPasswordRouter() *Router {
 	return NewRouter(
-		Route{Method: http.MethodPost, Path: "/forgot-password", Summary: "Forgot password", Handler: k.handle(k.forgotPassword)},
-		Route{Method: http.MethodPost, Path: "/reset-password", Summary: "Reset password", Handler: k.handle(k.resetPassword)},
+		Route{
+			Method: http.MethodPost, Path: "/forgot-password", Summary: "Forgot password",
+			OperationID: "reset:forgot_password", Tags: []string{"auth"},
+			Description: "Mails a reset token to an active user of that email. The answer is the same whether or not there is one.",
+			Request:     jsonBody(emailRequestSchema()),
+			Responses: []Response{
+				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
+				tooLarge(), unprocessable(), throttled(), unavailable(),
+			},
+			Handler: k.handle(k.forgotPassword),
+		},
+		Route{
+			Method: http.MethodPost, Path: "/reset-password", Summary: "Reset password",
+			OperationID: "reset:reset_password", Tags: []string{"auth"},
+			Description: "Sets a new password with the token of the reset mail. The token works once; every session of the user ends.",
+			Request:     jsonBody(resetPasswordSchema()),
+			Responses: []Response{
+				nullResponse(http.StatusOK, "The password is changed."),
+				badRequest([]string{"RESET_PASSWORD_BAD_TOKEN"}, "RESET_PASSWORD_INVALID_PASSWORD"),
+				tooLarge(), unprocessable(), unavailable(),
+			},
+			Handler: k.handle(k.resetPassword),
+		},
 	)
 }
 
 // VerifyRouter serves POST /request-verify-token and POST /verify.
 func (k *AuthKit) VerifyRouter() *Router {
 	return NewRouter(
-		Route{Method: http.MethodPost, Path: "/request-verify-token", Summary: "Request a verify token", Handler: k.handle(k.requestVerify)},
-		Route{Method: http.MethodPost, Path: "/verify", Summary: "Verify", Handler: k.handle(k.verify)},
+		Route{
+			Method: http.MethodPost, Path: "/request-verify-token", Summary: "Request a verify token",
+			OperationID: "verify:request-token", Tags: []string{"auth"},
+			Description: "Mails a verify token to an active, unverified user of that email. The answer is the same whether or not there is one.",
+			Request:     jsonBody(emailRequestSchema()),
+			Responses: []Response{
+				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
+				tooLarge(), unprocessable(), throttled(), unavailable(),
+			},
+			Handler: k.handle(k.requestVerify),
+		},
+		Route{
+			Method: http.MethodPost, Path: "/verify", Summary: "Verify",
+			OperationID: "verify:verify", Tags: []string{"auth"},
+			Description: "Marks the user verified with the token of the verify mail.",
+			Request:     jsonBody(verifySchema()),
+			Responses: []Response{
+				jsonResponse(http.StatusOK, "The user, now verified.", userSchema(k.cfg.UserFields)),
+				badRequest([]string{"VERIFY_USER_BAD_TOKEN", "VERIFY_USER_ALREADY_VERIFIED"}),
+				tooLarge(), unprocessable(), unavailable(),
+			},
+			Handler: k.handle(k.verify),
+		},
 	)
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -62,6 +63,7 @@ type Manager struct {
 	policy PasswordPolicy
 	hooks  Hooks
 	enders []enderGroup
+	fields []UserField
 	log    *slog.Logger
 	now    func() time.Time
 	// dummyHash is hashed once, lazily: verifying against it makes an
@@ -82,6 +84,7 @@ func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger
 		policy: cfg.PasswordPolicy,
 		hooks:  cfg.Hooks,
 		enders: groupEnders(backends),
+		fields: cfg.UserFields,
 		log:    log,
 		now:    cfg.Now,
 	}
@@ -142,9 +145,27 @@ func (m *Manager) GetByEmail(ctx context.Context, email string) (*User, error) {
 }
 
 // Register creates an active, unverified, non-superuser account: what a
-// client may create for itself.
-func (m *Manager) Register(ctx context.Context, email, pw string, r *http.Request) (*User, error) {
-	return m.Create(ctx, UserCreate{Email: email, Password: pw, IsActive: true}, r)
+// client may create for itself. The flags of in and its privileged fields
+// are ignored.
+func (m *Manager) Register(ctx context.Context, in UserCreate, r *http.Request) (*User, error) {
+	in.IsActive, in.IsSuperuser, in.IsVerified = true, false, false
+	in.Fields = m.ownFields(in.Fields)
+	return m.Create(ctx, in, r)
+}
+
+// ownFields drops the privileged fields from fs: what a user may set on
+// their own.
+func (m *Manager) ownFields(fs map[string]any) map[string]any {
+	if len(fs) == 0 {
+		return nil
+	}
+	own := maps.Clone(fs)
+	for _, d := range m.fields {
+		if d.Privileged {
+			delete(own, d.Name)
+		}
+	}
+	return own
 }
 
 // Create creates a user with every field of in applied. The password policy
@@ -172,6 +193,7 @@ func (m *Manager) Create(ctx context.Context, in UserCreate, r *http.Request) (*
 		IsVerified:     in.IsVerified,
 		CreatedAt:      now,
 		UpdatedAt:      now,
+		Fields:         maps.Clone(in.Fields),
 	}
 	if err := m.users.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrEmailTaken) {
@@ -271,6 +293,7 @@ func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
 // password. Privileged fields in upd are ignored.
 func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requireCurrent bool, r *http.Request) (*User, error) {
 	upd.IsActive, upd.IsSuperuser, upd.IsVerified = nil, nil, nil
+	upd.Fields = m.ownFields(upd.Fields)
 	changesEmail := upd.Email != nil && *upd.Email != u.Email
 	if requireCurrent && (changesEmail || upd.Password != nil) {
 		if upd.CurrentPassword == nil {
@@ -337,6 +360,9 @@ func (m *Manager) Update(ctx context.Context, u *User, upd UserUpdate, r *http.R
 	setFlag(&next.IsActive, upd.IsActive, "is_active")
 	setFlag(&next.IsSuperuser, upd.IsSuperuser, "is_superuser")
 	setFlag(&next.IsVerified, upd.IsVerified, "is_verified")
+	var fieldsChanged []string
+	next.Fields, fieldsChanged = applyFields(u.Fields, upd.Fields)
+	changed = append(changed, fieldsChanged...)
 	if len(changed) == 0 {
 		return u, nil
 	}

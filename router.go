@@ -20,6 +20,23 @@ type Route struct {
 	Path    string
 	Summary string
 	Handler http.Handler
+
+	// The rest documents the route: OpenAPI makes the API's document of
+	// these, so that it describes exactly the routes that are served.
+
+	// OperationID names the operation, uniquely across the document;
+	// generated clients name their functions after it.
+	OperationID string
+	Description string
+	Tags        []string
+	Params      []Param
+	// Request is the body the route reads; nil for none.
+	Request *Body
+	// Responses are every answer the route gives.
+	Responses []Response
+	// Security lists the ways to authenticate, any one of which will do;
+	// nil means a public route.
+	Security []Security
 }
 
 // Router serves a table of routes below the point where it is mounted. It

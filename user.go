@@ -15,6 +15,8 @@ type UserCreate struct {
 	IsActive    bool
 	IsSuperuser bool
 	IsVerified  bool
+	// Fields are the application's own fields (Config.UserFields).
+	Fields map[string]any
 }
 
 // UserUpdate is a partial update: nil fields are left alone.
@@ -29,6 +31,9 @@ type UserUpdate struct {
 	IsSuperuser     *bool
 	IsVerified      *bool
 	CurrentPassword *string
+	// Fields sets the application's own fields named in it; a nil value
+	// removes one. Self-service updates ignore privileged fields.
+	Fields map[string]any
 }
 
 // privileged reports whether the update touches a field only a superuser may set.

@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -39,7 +40,46 @@ type User struct {
 	IsVerified     bool      `json:"is_verified" db:"is_verified"`
 	CreatedAt      time.Time `json:"-" db:"created_at"`
 	UpdatedAt      time.Time `json:"-" db:"updated_at"`
+	// Fields are the application's own fields (display_name, ...): their
+	// JSON form follows the standard fields. Stores keep them as given and
+	// return numbers as json.Number.
+	Fields map[string]any `json:"-" db:"-"`
 }
+
+// MarshalJSON writes the contract's fields, then the application's own,
+// sorted by name; an own field never replaces a standard one.
+func (u User) MarshalJSON() ([]byte, error) {
+	type standard User // without this method
+	b, err := json.Marshal(standard(u))
+	if err != nil || len(u.Fields) == 0 {
+		return b, err
+	}
+	extra := make(map[string]any, len(u.Fields))
+	for k, v := range u.Fields {
+		if !standardField[k] {
+			extra[k] = v
+		}
+	}
+	if len(extra) == 0 {
+		return b, nil
+	}
+	e, err := json.Marshal(extra) // sorted keys
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// standardField names the fields of the contract's user, which an
+// application's own fields may not shadow.
+var standardField = map[string]bool{
+	"id": true, "email": true, "is_active": true, "is_superuser": true, "is_verified": true,
+	"password": true, "hashed_password": true, "current_password": true,
+}
+
+// IsStandardField reports whether name is a field of the contract's user
+// (or a password field), which an application's own field may not use.
+func IsStandardField(name string) bool { return standardField[name] }
 
 // UserStore keeps users. Emails are compared through CanonicalEmail, so
 // that every implementation agrees on which two emails are the same.

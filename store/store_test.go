@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -38,4 +40,24 @@ func FuzzCanonicalEmail(f *testing.F) {
 			t.Fatalf("CanonicalEmail(%q) = %q, but CanonicalEmail(%q) = %q", s, c, c, again)
 		}
 	})
+}
+
+// A user's JSON is the contract's fields, then the application's own in
+// name order; an own field never shadows a standard one, and the hash
+// never appears.
+func TestUserJSON(t *testing.T) {
+	u := store.User{Email: "a@b.cd", HashedPassword: "$argon2id$secret", IsActive: true,
+		Fields: map[string]any{"zeta": 1, "alpha": "x", "email": "shadow@evil.cd", "hashed_password": "leak"}}
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"00000000-0000-0000-0000-000000000000","email":"a@b.cd","is_active":true,"is_superuser":false,"is_verified":false,"alpha":"x","zeta":1}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+	u.Fields = nil
+	if b, _ := json.Marshal(&u); !strings.HasSuffix(string(b), `"is_verified":false}`) {
+		t.Fatalf("no fields: %s", b)
+	}
 }

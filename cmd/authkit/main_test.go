@@ -86,11 +86,11 @@ func createSuperuser(t *testing.T, db, email string) {
 func TestMigrate(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db string) {
 		r := runCLI(t, nil, "migrate", "-db", db).want(t, 0)
-		if r.stdout != "applied migration 1\nschema at version 1\n" || r.stderr != "" {
+		if r.stdout != "applied migration 1\napplied migration 2\nschema at version 2\n" || r.stderr != "" {
 			t.Errorf("first migrate: stdout %q, stderr %q", r.stdout, r.stderr)
 		}
 		r = runCLI(t, nil, "migrate", "-db", db).want(t, 0)
-		if r.stdout != "nothing to do: schema at version 1\n" || r.stderr != "" {
+		if r.stdout != "nothing to do: schema at version 2\n" || r.stderr != "" {
 			t.Errorf("second migrate: stdout %q, stderr %q", r.stdout, r.stderr)
 		}
 	})
@@ -195,7 +195,7 @@ func TestUsersList(t *testing.T) {
 		}
 		createSuperuser(t, db, "root@example.com")
 		_, m := openKit(t, db)
-		if _, err := m.Register(t.Context(), "alice@example.com", goodPassword, nil); err != nil {
+		if _, err := m.Register(t.Context(), authkit.UserCreate{Email: "alice@example.com", Password: goodPassword}, nil); err != nil {
 			t.Fatal(err)
 		}
 

@@ -16,6 +16,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -68,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"TimePrecision", testTimePrecision},
 		{"InjectionVerbatim", testInjectionVerbatim},
+		{"Fields", testFields},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -809,5 +811,53 @@ func testInjectionVerbatim(t *testing.T, s Store) {
 		if got.IsSuperuser {
 			t.Errorf("user %q became superuser", got.Email)
 		}
+	}
+}
+
+// testFields: the application's own fields round-trip through create,
+// update and every way of reading a user; numbers come back exact.
+func testFields(t *testing.T, s Store) {
+	ctx := context.Background()
+	plain := mustCreate(t, s, newUser("plain@example.com"))
+	if got, err := s.UserByID(ctx, plain.ID); err != nil || got.Fields != nil {
+		t.Fatalf("a user without fields: %v, %v", got.Fields, err)
+	}
+	u := newUser("fields@example.com")
+	u.Fields = map[string]any{"display_name": "Ada ' Lovelace; --", "age": 36, "big": json.Number("12345678901234567890"), "newsletter": true}
+	mustCreate(t, s, u)
+	want := `{"age":36,"big":12345678901234567890,"display_name":"Ada ' Lovelace; --","newsletter":true}`
+	check := func(got *store.User, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(got.Fields)
+		if string(b) != want {
+			t.Fatalf("fields %s, want %s", b, want)
+		}
+	}
+	check(s.UserByID(ctx, u.ID))
+	check(s.UserByEmail(ctx, u.Email))
+	users, err := s.ListUsers(ctx)
+	if err != nil || len(users) != 2 {
+		t.Fatalf("ListUsers: %d, %v", len(users), err)
+	}
+	for _, lu := range users {
+		if lu.ID == u.ID {
+			check(lu, nil)
+		}
+	}
+	u.Fields = map[string]any{"display_name": "Countess"}
+	if err := s.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	want = `{"display_name":"Countess"}`
+	check(s.UserByID(ctx, u.ID))
+	u.Fields = nil
+	if err := s.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UserByID(ctx, u.ID); err != nil || got.Fields != nil {
+		t.Fatalf("fields cleared: %v, %v", got.Fields, err)
 	}
 }

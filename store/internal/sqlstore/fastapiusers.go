@@ -49,6 +49,7 @@ type userTable struct {
 	name               string // quoted identifier
 	canonical          string
 	created, updated   string
+	fields             string // the application's own fields, a JSON object
 	nullableTimes      bool   // zero times are stored as NULL, NULL is read as zero
 	listOrder          string // ORDER BY of ListUsers, oldest first
 	migrationsAreAdopt bool
@@ -58,7 +59,7 @@ func (sc Schema) userTable() (userTable, error) {
 	if !sc.FastAPIUsers {
 		return userTable{
 			name: "authkit_users", canonical: "email_canonical",
-			created: "created_at", updated: "updated_at",
+			created: "created_at", updated: "updated_at", fields: "fields",
 			listOrder: "u.created_at, u.id",
 		}, nil
 	}
@@ -72,6 +73,7 @@ func (sc Schema) userTable() (userTable, error) {
 	return userTable{
 		name:      quoteIdent(name),
 		canonical: adoptedCanonical, created: adoptedCreated, updated: adoptedUpdated,
+		fields:        "authkit_fields",
 		nullableTimes: true,
 		// Rows that predate the adoption have no creation time: they
 		// are the oldest, first on both databases (PostgreSQL would
@@ -89,14 +91,15 @@ func quoteIdent(name string) string {
 }
 
 // expand puts the table of users and its columns into a query written
-// with the placeholders {users}, {canonical}, {created}, {updated} and
-// {list_order}.
+// with the placeholders {users}, {canonical}, {created}, {updated},
+// {fields} and {list_order}.
 func (ut userTable) expand(q string) string {
 	return strings.NewReplacer(
 		"{users}", ut.name,
 		"{canonical}", ut.canonical,
 		"{created}", ut.created,
 		"{updated}", ut.updated,
+		"{fields}", ut.fields,
 		"{list_order}", ut.listOrder,
 	).Replace(q)
 }

@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -86,7 +88,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // userColumns lists the columns of the table of users in the order of
 // userRow, under userRow's names whatever the schema calls them.
 const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified,
-	u.{created} AS created_at, u.{updated} AS updated_at`
+	u.{created} AS created_at, u.{updated} AS updated_at, u.{fields} AS fields`
 
 // queries holds every statement, rebound once for the dialect. All take
 // their values as parameters.
@@ -109,13 +111,13 @@ func rebindQueries(bindType int, ut userTable) queries {
 		// ON CONFLICT on the canonical email alone: a clash on the primary
 		// key is the caller's bug and must stay an error, not ErrEmailTaken.
 		createUser: r(`INSERT INTO {users}
-			(id, email, {canonical}, hashed_password, is_active, is_superuser, is_verified, {created}, {updated})
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, email, {canonical}, hashed_password, is_active, is_superuser, is_verified, {created}, {updated}, {fields})
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT ({canonical}) DO NOTHING`),
 		userByID:    r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.id = ?`),
 		userByEmail: r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.{canonical} = ?`),
 		updateUser: r(`UPDATE {users} SET email = ?, {canonical} = ?, hashed_password = ?,
-			is_active = ?, is_superuser = ?, is_verified = ?, {updated} = ? WHERE id = ?`),
+			is_active = ?, is_superuser = ?, is_verified = ?, {updated} = ?, {fields} = ? WHERE id = ?`),
 		listUsers: r(`SELECT ` + userColumns + ` FROM {users} u ORDER BY {list_order}`),
 
 		// DeleteUser does not count on ON DELETE CASCADE: SQLite enforces
@@ -168,10 +170,12 @@ type userRow struct {
 	IsVerified     bool      `db:"is_verified"`
 	CreatedAt      dbTime    `db:"created_at"`
 	UpdatedAt      dbTime    `db:"updated_at"`
+	Fields         dbFields  `db:"fields"`
 }
 
 func (r *userRow) user() *store.User {
 	return &store.User{
+		Fields:         r.Fields.m,
 		ID:             r.ID,
 		Email:          r.Email,
 		HashedPassword: r.HashedPassword,
@@ -221,9 +225,13 @@ func fault(op string, err error) error {
 
 // CreateUser implements store.UserStore.
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	fields, err := encodeFields(u.Fields)
+	if err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.createUser,
 		u.ID, u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
-		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.CreatedAt), s.userTime(u.UpdatedAt))
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.CreatedAt), s.userTime(u.UpdatedAt), fields)
 	if err != nil {
 		// ON CONFLICT covers the canonical email only. An adopted table
 		// has a second unique index, FastAPI Users' on email, that a twin
@@ -264,9 +272,13 @@ func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.
 
 // UpdateUser implements store.UserStore.
 func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
+	fields, err := encodeFields(u.Fields)
+	if err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, s.q.updateUser,
 		u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
-		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.UpdatedAt), u.ID)
+		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.UpdatedAt), fields, u.ID)
 	if err != nil {
 		// The id does not change, so the only unique column that can clash
 		// is the canonical email.
@@ -428,5 +440,49 @@ func (s *Store) DeleteExpiredRevocations(ctx context.Context, t time.Time) error
 	if _, err := s.db.ExecContext(ctx, s.q.purgeRevoked, s.t(t)); err != nil {
 		return fault("delete expired revocations", err)
 	}
+	return nil
+}
+
+// encodeFields is the stored form of a user's own fields: a JSON object,
+// "{}" for none.
+func encodeFields(f map[string]any) (string, error) {
+	if len(f) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("authkit/store: user fields: %w", err)
+	}
+	return string(b), nil
+}
+
+// dbFields scans the JSON object of a user's own fields; NULL or "{}" is
+// none (nil). Numbers come back as json.Number, exact.
+type dbFields struct{ m map[string]any }
+
+// Scan implements sql.Scanner.
+func (f *dbFields) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		f.m = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("authkit/store: user fields: unexpected %T", src)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("authkit/store: user fields: %w", err)
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	f.m = m
 	return nil
 }
