@@ -170,7 +170,9 @@ func newApp(st dbopen.Store, notes *notebookStore, mailer mail.Mailer, cfg confi
 		return nil, err
 	}
 	a := &app{st: st, notes: notes, kit: kit, mux: http.NewServeMux(), logger: logger}
-	a.routes()
+	if err := a.routes(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -202,18 +204,30 @@ func newKit(st dbopen.Store, keys secrets, mailer mail.Mailer, cfg config, logge
 		Mailer:              mailer,
 		Mail:                mail.ComposerConfig{PublicURL: cfg.publicURL, AppName: "Notebooks"},
 		Throttle:            authkit.Throttle{Off: cfg.limits == "off"},
+		// The application's own field: register and /users/me carry it.
+		UserFields: []authkit.UserField{{Name: "display_name", Type: authkit.FieldString, MaxLength: 100}},
 		Logger:              logger,
 	})
 }
 
 // routes mounts authkit exactly as CONTRACT.md's table does, then the
 // notebooks API and the web page.
-func (a *app) routes() {
-	authkit.Mount(a.mux, "/auth", authkit.Merge(
-		a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter()))
-	authkit.Mount(a.mux, "/auth/jwt", a.kit.AuthRouter("jwt"))
-	authkit.Mount(a.mux, "/auth/cookie", a.kit.AuthRouter("cookie"))
-	authkit.Mount(a.mux, "/users", a.kit.UsersRouter())
+func (a *app) routes() error {
+	mounts := []authkit.Mounted{
+		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter())),
+		authkit.At("/auth/jwt", a.kit.AuthRouter("jwt")),
+		authkit.At("/auth/cookie", a.kit.AuthRouter("cookie")),
+		authkit.At("/users", a.kit.UsersRouter()),
+	}
+	for _, m := range mounts {
+		authkit.Mount(a.mux, m.Prefix, m.Router)
+	}
+	// The API's description, from the same routers.
+	doc, err := authkit.OpenAPIHandler(authkit.Info{Title: "Notebooks", Version: "1.0.0"}, mounts...)
+	if err != nil {
+		return err
+	}
+	a.mux.Handle("GET /openapi.json", doc)
 
 	// Authentication comes first: without a user every path below answers 401.
 	api := a.kit.CurrentActiveUser(a.notebooksRouter())
@@ -228,6 +242,7 @@ func (a *app) routes() {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, http.StatusText(http.StatusNotFound))
 	})
+	return nil
 }
 
 // Handler is the whole service.

@@ -237,3 +237,29 @@ func TestLimitsFlag(t *testing.T) {
 		t.Fatal("-limits maybe accepted")
 	}
 }
+
+// The example declares its own user field, display_name, and serves its
+// OpenAPI document, which shows it.
+func TestDisplayNameAndOpenAPI(t *testing.T) {
+	base := startService(t, "-db", "sqlite:"+filepath.Join(t.TempDir(), "n.db"))
+	res, err := http.Post(base+"/auth/register", "application/json",
+		strings.NewReader(`{"email":"ada@example.com","password":"analytical-engine-1843","display_name":"Ada L."}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 201 || !strings.HasSuffix(string(body), `"is_verified":false,"display_name":"Ada L."}`) {
+		t.Fatalf("register: %d %s", res.StatusCode, body)
+	}
+	res, err = http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
+		!strings.Contains(string(doc), `"display_name"`) || !strings.Contains(string(doc), `"/auth/jwt/login"`) {
+		t.Fatalf("openapi.json: %d %.300s", res.StatusCode, doc)
+	}
+}
