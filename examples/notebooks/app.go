@@ -11,12 +11,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/limiter"
+	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
+	"github.com/go-authkit/authkit/strategy/redistoken"
 	"github.com/go-authkit/authkit/transport"
+	"github.com/redis/go-redis/v9"
 )
 
 // config is what the flags and the environment say.
@@ -30,7 +36,17 @@ type config struct {
 	mailFrom            string // sender of every mail
 	publicURL           string // base of the links in mails; "" means http://<addr>
 	limits              string // -limits: "on" (throttling) or "off" (local load tests)
+	redis               string // -redis: a redis:// URL; "" keeps tokens and counts local
+	redisPrefix         string // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
 }
+
+// defaultRedisPrefix begins the Redis keys when NOTEBOOKS_REDIS_PREFIX is
+// unset: cookie tokens go under "authkit:token:", the throttle's counts
+// under "authkit:limit:<rule>:", authkit's own defaults.
+const defaultRedisPrefix = "authkit:"
+
+// redisPingTimeout bounds the check at start-up that Redis answers.
+const redisPingTimeout = 5 * time.Second
 
 // minSecretBytes is the shortest AUTHKIT_SECRET accepted: the keys derived
 // from it are no stronger than it is.
@@ -128,6 +144,37 @@ func defaultPublicURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// parseRedisURL checks a -redis URL before anything starts. Its errors
+// never show the URL, which may hold a password.
+func parseRedisURL(raw string) (*redis.Options, error) {
+	if _, err := url.Parse(raw); err != nil {
+		// url.Error quotes the whole URL; keep only what is wrong with it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("-redis: not a URL: %w", err)
+	}
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("-redis: want redis://[user:password@]host:port/db, rediss://... or unix://...: %w", err)
+	}
+	return opts, nil
+}
+
+// openRedis connects to Redis and pings it, so that an unreachable server
+// stops the start instead of failing every login later.
+func openRedis(ctx context.Context, opts *redis.Options) (*redis.Client, error) {
+	client := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(ctx, redisPingTimeout)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("-redis: %s unreachable: %w", opts.Addr, err)
+	}
+	return client, nil
+}
+
 // openStore opens and migrates the database: authkit's tables, then the
 // notebooks table.
 func openStore(ctx context.Context, dsn string) (dbopen.Store, *notebookStore, error) {
@@ -150,26 +197,30 @@ func openStore(ctx context.Context, dsn string) (dbopen.Store, *notebookStore, e
 	return st, notes, nil
 }
 
-// app is the running service: its database, authkit and routes.
+// app is the running service: its database, Redis (or nil), authkit and
+// routes.
 type app struct {
 	st     dbopen.Store
 	notes  *notebookStore
+	rdb    *redis.Client
 	kit    *authkit.AuthKit
 	mux    *http.ServeMux
 	logger *slog.Logger
 }
 
-// newApp builds the service on an opened store; cfg.publicURL must be set.
-func newApp(st dbopen.Store, notes *notebookStore, mailer mail.Mailer, cfg config, logger *slog.Logger) (*app, error) {
+// newApp builds the service on an opened store and, with -redis, an opened
+// Redis client (nil otherwise); cfg.publicURL must be set. The app owns
+// both once it is made: Close releases them.
+func newApp(st dbopen.Store, notes *notebookStore, rdb *redis.Client, mailer mail.Mailer, cfg config, logger *slog.Logger) (*app, error) {
 	keys, err := deriveSecrets(masterSecret(cfg, logger))
 	if err != nil {
 		return nil, err
 	}
-	kit, err := newKit(st, keys, mailer, cfg, logger)
+	kit, err := newKit(st, rdb, keys, mailer, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{st: st, notes: notes, kit: kit, mux: http.NewServeMux(), logger: logger}
+	a := &app{st: st, notes: notes, rdb: rdb, kit: kit, mux: http.NewServeMux(), logger: logger}
 	if err := a.routes(); err != nil {
 		return nil, err
 	}
@@ -177,14 +228,31 @@ func newApp(st dbopen.Store, notes *notebookStore, mailer mail.Mailer, cfg confi
 }
 
 // newKit wires authkit: the jwt backend (bearer header + JWT) for API
-// clients and the cookie backend (cookie + database tokens) for browsers.
-// Passwords are hashed with the production argon2id parameters (the default).
-func newKit(st dbopen.Store, keys secrets, mailer mail.Mailer, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
+// clients and the cookie backend (cookie + opaque tokens) for browsers.
+// The cookie tokens and the throttle's counts live in the database and in
+// memory, or both in Redis when rdb is not nil, so that every instance
+// sharing that Redis sees them. Passwords are hashed with the production
+// argon2id parameters (the default).
+func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
 	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st})
 	if err != nil {
 		return nil, err
 	}
-	database, err := strategy.NewDatabase(strategy.DatabaseConfig{Store: st})
+	var tokens strategy.Strategy
+	throttle := authkit.Throttle{Off: cfg.limits == "off"}
+	if rdb == nil {
+		tokens, err = strategy.NewDatabase(strategy.DatabaseConfig{Store: st})
+	} else {
+		prefix := cfg.redisPrefix
+		if prefix == "" {
+			prefix = defaultRedisPrefix
+		}
+		tokens, err = redistoken.New(redistoken.Config{Client: rdb, Users: st, Prefix: prefix + "token:"})
+		// One prefix per rule: limiters sharing a prefix share their counts.
+		throttle.NewLimiter = func(name string, rule limiter.Rule) (limiter.Limiter, error) {
+			return redislimiter.New(rdb, rule, prefix+"limit:"+name+":")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -196,17 +264,17 @@ func newKit(st dbopen.Store, keys secrets, mailer mail.Mailer, cfg config, logge
 		Users: st,
 		Backends: []authkit.AuthenticationBackend{
 			{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwt},
-			{Name: "cookie", Transport: cookie, Strategy: database},
+			{Name: "cookie", Transport: cookie, Strategy: tokens},
 		},
 		RequireVerification: cfg.requireVerification,
 		ResetSecret:         keys.reset,
 		VerifySecret:        keys.verify,
 		Mailer:              mailer,
 		Mail:                mail.ComposerConfig{PublicURL: cfg.publicURL, AppName: "Notebooks"},
-		Throttle:            authkit.Throttle{Off: cfg.limits == "off"},
+		Throttle:            throttle,
 		// The application's own field: register and /users/me carry it.
 		UserFields: []authkit.UserField{{Name: "display_name", Type: authkit.FieldString, MaxLength: 100}},
-		Logger:              logger,
+		Logger:     logger,
 	})
 }
 
@@ -249,7 +317,11 @@ func (a *app) routes() error {
 func (a *app) Handler() http.Handler { return a.mux }
 
 // Close sends the mails still queued (until ctx ends), then releases the
-// database.
+// database and Redis.
 func (a *app) Close(ctx context.Context) error {
-	return errors.Join(a.kit.Close(ctx), a.st.DB().Close())
+	err := errors.Join(a.kit.Close(ctx), a.st.DB().Close())
+	if a.rdb != nil {
+		err = errors.Join(err, a.rdb.Close())
+	}
+	return err
 }

@@ -18,6 +18,9 @@
 //	-mail-from ADDR         sender of the mails (default "Notebooks <no-reply@localhost>")
 //	-public-url URL         base of the links in mails (default http://<addr>)
 //	-limits on|off          login and abuse throttling (default on; off for local load tests)
+//	-redis URL              keep the cookie tokens and the throttle's counts in the Redis
+//	                        at URL (redis://[user:pass@]host:port/db), shared by every
+//	                        instance; checked at start
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -25,6 +28,11 @@
 // The token keys are derived from AUTHKIT_SECRET (at least 32 bytes) with
 // HKDF, one key per kind of token (access, reset, verify); without it a
 // random secret is made and tokens do not survive a restart.
+//
+// Several instances can serve behind a load balancer when they share one
+// PostgreSQL database (-db), one Redis (-redis) and one AUTHKIT_SECRET.
+// NOTEBOOKS_REDIS_PREFIX (default "authkit:") begins every Redis key; it
+// is for tests, which share a Redis.
 package main
 
 import (
@@ -40,6 +48,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -68,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.mailFrom, "mail-from", "Notebooks <no-reply@localhost>", "sender `address` of the mails")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base `URL` of the links in mails (default http://<addr>)")
 	fs.StringVar(&cfg.limits, "limits", "on", "login and abuse throttling: on, or off for local load tests")
+	fs.StringVar(&cfg.redis, "redis", "", "keep cookie tokens and throttle counts in the Redis at `URL`: redis://host:port/db")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +97,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	var redisOpts *redis.Options
+	if cfg.redis != "" {
+		if redisOpts, err = parseRedisURL(cfg.redis); err != nil {
+			return err
+		}
+	}
+	cfg.redisPrefix = getenv("NOTEBOOKS_REDIS_PREFIX")
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	mailer, err := newMailer(cfg, stderr, logger)
 	if err != nil {
@@ -96,18 +114,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var rdb *redis.Client // nil without -redis
+	if redisOpts != nil {
+		if rdb, err = openRedis(ctx, redisOpts); err != nil {
+			st.DB().Close()
+			return err
+		}
+		logger.Info("cookie tokens and throttle counts are kept in Redis", "addr", redisOpts.Addr, "db", redisOpts.DB)
+	}
+	// Until the app owns them, a failure releases what is open.
+	release := func() {
+		st.DB().Close()
+		if rdb != nil {
+			rdb.Close()
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		st.DB().Close()
+		release()
 		return err
 	}
 	if cfg.publicURL == "" {
 		cfg.publicURL = defaultPublicURL(ln.Addr())
 	}
-	app, err := newApp(st, notes, mailer, cfg, logger)
+	app, err := newApp(st, notes, rdb, mailer, cfg, logger)
 	if err != nil {
 		ln.Close()
-		st.DB().Close()
+		release()
 		return err
 	}
 	defer func() {

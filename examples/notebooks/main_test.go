@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,10 +30,18 @@ func startService(t *testing.T, args ...string) string {
 // and the log mailer's mails) going to stderr.
 func startServiceLogging(t *testing.T, stderr io.Writer, args ...string) string {
 	t.Helper()
+	return startServiceEnv(t, nil, stderr, args...)
+}
+
+// startServiceEnv is startServiceLogging with more environment variables
+// (AUTHKIT_SECRET is set unless extra sets it).
+func startServiceEnv(t *testing.T, extra map[string]string, stderr io.Writer, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	env := map[string]string{"AUTHKIT_SECRET": "an example secret that is long enough, surely"}
+	maps.Copy(env, extra)
 	go func() {
 		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, outW, stderr)
 		outW.Close()
@@ -147,6 +156,7 @@ func TestJourney(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	dir := t.TempDir()
+	unreachable := "redis://:s3cret@" + closedAddr(t) + "/0"
 	for _, tc := range []struct {
 		args []string
 		env  string // AUTHKIT_SECRET
@@ -166,6 +176,12 @@ func TestBadFlags(t *testing.T) {
 		{args: []string{"-public-url", "notes.example.com"}, want: "-public-url"},
 		{args: []string{"-mail-from", "Notebooks <no-reply@localhost>\r\nBcc: x@example.com"}, want: "-mail-from"},
 		{env: "too short", want: "AUTHKIT_SECRET"},
+		{args: []string{"-redis", "http://127.0.0.1:6379"}, want: "-redis"},
+		{args: []string{"-redis", "127.0.0.1:6379"}, want: "-redis"},
+		{args: []string{"-redis", "redis://user:s3cret@127.0.0.1:notaport/0"}, want: "-redis"},
+		{args: []string{"-redis", "redis://user:s3cret@127.0.0.1:6379/notadb"}, want: "-redis"},
+		{args: []string{"-redis", "redis://127.0.0.1:6379/0?nonsense=1"}, want: "-redis"},
+		{args: []string{"-redis", unreachable}, want: "unreachable"},
 	} {
 		// A case that wrongly starts the service stops after a while and fails.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
