@@ -140,7 +140,7 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 	// Mail goes out after a delay: drain it before the test's directories go.
 	t.Cleanup(func() { kit.Close(context.Background()) })
 	mux := http.NewServeMux()
-	authkit.Mount(mux, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
+	authkit.Mount(mux, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter()))
 	for _, b := range cfg.Backends {
 		authkit.Mount(mux, "/auth/"+b.Name, kit.AuthRouter(b.Name))
 	}
@@ -299,5 +299,13 @@ func expect(t *testing.T, r reply, status int, body string) {
 	}
 	if status != http.StatusNoContent && r.header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("Content-Type %q", r.header.Get("Content-Type"))
+	}
+}
+
+// decodeInto decodes a JSON body into v.
+func decodeInto(t *testing.T, body string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("body %q: %v", body, err)
 	}
 }

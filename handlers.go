@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
 	"github.com/google/uuid"
 )
@@ -73,7 +74,8 @@ func (k *AuthKit) UsersRouter() *Router {
 	if !k.cfg.NoCurrentPassword {
 		updateCodes = append(updateCodes, "UPDATE_USER_BAD_CURRENT_PASSWORD")
 	}
-	return NewRouter(
+	// The session routes come first: /me/sessions is not a user id.
+	return NewRouter(append(k.sessionRoutes(self, super),
 		Route{
 			Method: http.MethodGet, Path: "/me", Summary: "The current user",
 			OperationID: "users:current_user", Tags: []string{"users"}, Security: auth,
@@ -110,7 +112,7 @@ func (k *AuthKit) UsersRouter() *Router {
 			Responses: k.userResponses(http.MethodDelete, true, Response{Status: http.StatusNoContent, Description: "Deleted; the user's sessions are over."}),
 			Handler:   super(k.handle(k.deleteUser)),
 		},
-	)
+	)...)
 }
 
 func (k *AuthKit) register(w http.ResponseWriter, r *http.Request) error {
@@ -186,7 +188,9 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 			k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified")
 			return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
 		}
-		token, err := b.Strategy.Write(r.Context(), u)
+		// Who the session is for, as session listings will show it.
+		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
+		token, err := b.Strategy.Write(ctx, u)
 		if err != nil {
 			return err
 		}

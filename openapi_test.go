@@ -28,7 +28,7 @@ var testInfo = authkit.Info{Title: "test", Version: "1"}
 
 // mounts are env's routers at env's prefixes (newEnv mounts them so).
 func (e *env) mounts() []authkit.Mounted {
-	ms := []authkit.Mounted{authkit.At("/auth", authkit.Merge(e.kit.RegisterRouter(), e.kit.ResetPasswordRouter(), e.kit.VerifyRouter()))}
+	ms := []authkit.Mounted{authkit.At("/auth", authkit.Merge(e.kit.RegisterRouter(), e.kit.ResetPasswordRouter(), e.kit.VerifyRouter(), e.kit.SessionsRouter()))}
 	for _, name := range backendNames {
 		ms = append(ms, authkit.At("/auth/"+name, e.kit.AuthRouter(name)))
 	}
@@ -279,7 +279,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	for _, item := range d.root["paths"].(map[string]any) {
 		ops += len(item.(map[string]any))
 	}
-	if ops != n || n != 10+4*2 {
+	if ops != n || n != 15+4*2 {
 		t.Errorf("%d operations documented, %d routes mounted", ops, n)
 	}
 
@@ -479,6 +479,17 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	check("POST", "/auth/request-verify-token", e.postJSON("/auth/request-verify-token", `{"email":"`+alice+`"}`))
 	check("POST", "/auth/verify", e.postJSON("/auth/verify", `{"token":"x"}`))
 	check("POST", "/auth/verify", e.postJSON("/auth/verify", `[]`))
+
+	check("GET", "/users/me/sessions", e.get("/users/me/sessions", c))
+	check("GET", "/users/me/sessions", e.get("/users/me/sessions"))
+	check("DELETE", "/users/me/sessions/{session_id}", e.do("DELETE", "/users/me/sessions/nope", "", "", c))
+	check("GET", "/users/{id}/sessions", e.get("/users/"+aliceID+"/sessions", admin))
+	check("GET", "/users/{id}/sessions", e.get("/users/"+aliceID+"/sessions", c))
+	check("DELETE", "/users/{id}/sessions", e.do("DELETE", "/users/"+aliceID+"/sessions", "", "", admin))
+	check("DELETE", "/users/{id}/sessions", e.do("DELETE", "/users/00000000-0000-0000-0000-000000000000/sessions", "", "", admin))
+	check("POST", "/auth/logout-all", e.do("POST", "/auth/logout-all", "", "", e.login("jwt", bob, goodPassword)))
+	check("POST", "/auth/logout-all", e.do("POST", "/auth/logout-all", "", ""))
+	admin = e.login("jwt", bob, goodPassword)
 
 	check("DELETE", "/users/{id}", e.do("DELETE", "/users/"+aliceID, "", "", admin))
 	check("DELETE", "/users/{id}", e.do("DELETE", "/users/"+aliceID, "", "", admin))

@@ -168,17 +168,24 @@ func (c SMTPConfig) checkTransport() error {
 // an optional zone): nothing that could confuse the dialer.
 func isHostName(h string) bool {
 	if strings.Contains(h, ":") {
-		_, err := netip.ParseAddr(h)
-		return err == nil
+		a, err := netip.ParseAddr(h)
+		// netip takes any bytes as a zone; a zone is an interface name.
+		return err == nil && (a.Zone() == "" || isNameChars(a.Zone()))
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
+	return isNameChars(h)
+}
+
+// isNameChars reports whether s is non-empty and made of the characters of
+// DNS names (and interface names).
+func isNameChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 			c == '.' || c == '-' || c == '_') {
 			return false
 		}
 	}
-	return h != ""
+	return s != ""
 }
 
 // isLoopback is net/smtp's rule for sending credentials without TLS.

@@ -118,7 +118,10 @@ func FuzzParseSMTPURL(f *testing.F) {
 			}
 			// Whatever the parse problem, the password is not repeated.
 			if u, perr := url.Parse(raw); perr == nil && u.User != nil {
-				if pw, ok := u.User.Password(); ok && len(pw) >= 6 && strings.Contains(err.Error(), pw) {
+				// (Unless the rest of the URL holds the same text: an error
+				// may quote the host.)
+				rest := u.Host + u.Path + u.RawQuery + u.User.Username()
+				if pw, ok := u.User.Password(); ok && len(pw) >= 6 && strings.Contains(err.Error(), pw) && !strings.Contains(rest, pw) {
 					t.Fatalf("error shows the password: %v", err)
 				}
 			}

@@ -109,21 +109,44 @@ type UserLister interface {
 }
 
 // AccessToken is the stored half of an opaque token: only its hash is kept.
+// Each token is one session of its user; the session fields describe it
+// for a session listing (ASVS 7.5.2).
 type AccessToken struct {
 	Hash      string    // hex SHA-256 of the token the client holds
 	UserID    uuid.UUID // owner
 	CreatedAt time.Time
+	// SessionID names the session in listings: random, never the token
+	// or its hash, so that a listing gives nothing to authenticate with.
+	// "" for tokens written before stores kept sessions.
+	SessionID string
+	// UserAgent and IP describe the client the token was issued to, as
+	// given (the strategy caps their length).
+	UserAgent, IP string
+	// LastUsedAt is when the token was last used, as recorded by
+	// TouchAccessToken; stores return CreatedAt when none is recorded.
+	LastUsedAt time.Time
 }
 
 // AccessTokenStore keeps opaque access tokens for the database strategy.
 type AccessTokenStore interface {
+	// CreateAccessToken stores t, every field as given.
 	CreateAccessToken(ctx context.Context, t AccessToken) error
 	// UserByAccessToken returns the owner of the token with this hash and the
-	// token's creation time in one round trip; ErrTokenNotFound when there is
+	// token's record in one round trip; ErrTokenNotFound when there is
 	// no such token (or its user is gone).
-	UserByAccessToken(ctx context.Context, hash string) (*User, time.Time, error)
+	UserByAccessToken(ctx context.Context, hash string) (*User, AccessToken, error)
+	// AccessTokensOfUser returns the user's tokens, newest first, expired
+	// ones included; none (not an error) for an unknown user.
+	AccessTokensOfUser(ctx context.Context, userID uuid.UUID) ([]AccessToken, error)
+	// TouchAccessToken records that the token was used at t, unless a
+	// later use is recorded already. A missing token is not an error.
+	TouchAccessToken(ctx context.Context, hash string, t time.Time) error
 	// DeleteAccessToken deletes one token; a missing token is not an error.
 	DeleteAccessToken(ctx context.Context, hash string) error
+	// DeleteAccessTokenSession deletes the user's token whose SessionID is
+	// sessionID. Another user's session, an unknown one, or "" deletes
+	// nothing and is not an error.
+	DeleteAccessTokenSession(ctx context.Context, userID uuid.UUID, sessionID string) error
 	// DeleteUserAccessTokens deletes every token of the user except the one
 	// with keepHash ("" keeps none).
 	DeleteUserAccessTokens(ctx context.Context, userID uuid.UUID, keepHash string) error

@@ -43,6 +43,12 @@ func TestDatabaseStore(t *testing.T) {
 		t.Run("WritePurges", func(t *testing.T) { testDatabaseWritePurges(t, st) })
 		t.Run("EndSessionsKeep", func(t *testing.T) { testDatabaseEndSessionsKeep(t, st) })
 		t.Run("NonCanonical", func(t *testing.T) { testDatabaseNonCanonical(t, st) })
+		t.Run("Sessions", func(t *testing.T) { testDatabaseSessions(t, st) })
+		t.Run("EndSession", func(t *testing.T) { testDatabaseEndSession(t, st) })
+		t.Run("EndSessionOtherUser", func(t *testing.T) { testDatabaseEndSessionOtherUser(t, st) })
+		t.Run("LastUsedThrottled", func(t *testing.T) { testDatabaseLastUsedThrottled(t, st) })
+		t.Run("ClientCapped", func(t *testing.T) { testDatabaseClientCapped(t, st) })
+		t.Run("LegacySession", func(t *testing.T) { testDatabaseLegacySession(t, st) })
 	})
 }
 
@@ -57,12 +63,12 @@ func testDatabaseTokenForm(t *testing.T, st testStore) {
 	if err != nil || len(b) != 32 || len(tok) != 43 {
 		t.Fatalf("token %q: %d bytes, %v", tok, len(b), err)
 	}
-	owner, created, err := st.UserByAccessToken(context.Background(), hash(tok))
+	owner, rec, err := st.UserByAccessToken(context.Background(), hash(tok))
 	if err != nil {
 		t.Fatalf("the store has no token under its hex SHA-256: %v", err)
 	}
-	if owner.ID != u.ID || !created.Equal(c.Now()) {
-		t.Errorf("stored owner %v created %v, want %v %v", owner.ID, created, u.ID, c.Now())
+	if owner.ID != u.ID || !rec.CreatedAt.Equal(c.Now()) {
+		t.Errorf("stored owner %v created %v, want %v %v", owner.ID, rec.CreatedAt, u.ID, c.Now())
 	}
 	if _, _, err := st.UserByAccessToken(context.Background(), tok); !errors.Is(err, store.ErrTokenNotFound) {
 		t.Errorf("the token itself is a key of the store: %v", err)
@@ -165,6 +171,20 @@ func TestDatabaseFaults(t *testing.T) {
 	}
 	if err := s.EndSessions(ctx, u.ID, ""); err == nil {
 		t.Error("EndSessions with the store down = nil, want a fault")
+	}
+	if _, err := s.Sessions(ctx, u.ID); err == nil {
+		t.Error("Sessions with the store down = nil, want a fault")
+	}
+	if _, err := s.SessionOf(ctx, tok); err == nil || errors.Is(err, strategy.ErrInvalidToken) {
+		t.Errorf("SessionOf with the store down = %v, want a fault", err)
+	}
+	if _, err := s.SessionOf(ctx, "short"); !errors.Is(err, strategy.ErrInvalidToken) {
+		t.Errorf("SessionOf(malformed) with the store down = %v, want ErrInvalidToken", err)
+	}
+	for _, sid := range []string{"SESSION", "legacy-00"} {
+		if err := s.EndSession(ctx, u.ID, sid); err == nil {
+			t.Errorf("EndSession(%q) with the store down = nil, want a fault", sid)
+		}
 	}
 }
 

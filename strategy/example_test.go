@@ -97,6 +97,37 @@ func ExampleNewDatabase() {
 	// king.arthur@camelot.bt
 }
 
+// A user lists their sessions (each login is one) and ends one of them,
+// say the one on a lost phone (ASVS 7.5.2).
+func ExampleDatabase_Sessions() {
+	ctx := context.Background()
+	st, u, done := exampleStore(ctx)
+	defer done()
+
+	s, err := strategy.NewDatabase(strategy.DatabaseConfig{Store: st})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The login handler says who the token is for.
+	_, _ = s.Write(strategy.WithClient(ctx, strategy.Client{UserAgent: "Firefox on Linux", IP: "203.0.113.7"}), u)
+	phone, _ := s.Write(strategy.WithClient(ctx, strategy.Client{UserAgent: "Safari on iPhone", IP: "198.51.100.2"}), u)
+
+	sessions, _ := s.Sessions(ctx, u.ID)
+	fmt.Println(len(sessions))
+	lost, _ := s.SessionOf(ctx, phone) // the id a listing shows for it
+	_ = s.EndSession(ctx, u.ID, lost)
+
+	_, err = s.Read(ctx, phone)
+	fmt.Println(errors.Is(err, strategy.ErrInvalidToken))
+	sessions, _ = s.Sessions(ctx, u.ID)
+	fmt.Println(len(sessions), sessions[0].UserAgent, sessions[0].IP)
+	// Output:
+	// 2
+	// true
+	// 1 Firefox on Linux 203.0.113.7
+}
+
 // A Signer makes the purpose tokens of other flows, here a password reset
 // token bound to the user's email.
 func ExampleNewSigner() {

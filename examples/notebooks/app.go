@@ -282,7 +282,7 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 // notebooks API and the web page.
 func (a *app) routes() error {
 	mounts := []authkit.Mounted{
-		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter())),
+		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter(), a.kit.SessionsRouter())),
 		authkit.At("/auth/jwt", a.kit.AuthRouter("jwt")),
 		authkit.At("/auth/cookie", a.kit.AuthRouter("cookie")),
 		authkit.At("/users", a.kit.UsersRouter()),

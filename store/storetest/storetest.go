@@ -9,9 +9,10 @@
 //
 // The suite checks the semantics documented in package store: not-found
 // sentinels, canonical email collisions (also when 50 callers race),
-// token lookups, revocations and cut-offs, expiry purges, deletion of
-// everything a user owns, time precision, and that strings which look like
-// SQL are stored verbatim.
+// token lookups, session records (listed, touched, ended by id),
+// revocations and cut-offs, expiry purges, deletion of everything a user
+// owns, time precision, and that strings which look like SQL are stored
+// verbatim.
 package storetest
 
 import (
@@ -62,6 +63,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"AccessTokens", testAccessTokens},
 		{"AccessTokenUserGone", testAccessTokenUserGone},
 		{"DeleteAccessTokensBefore", testDeleteAccessTokensBefore},
+		{"AccessTokenSessionFields", testAccessTokenSessionFields},
+		{"AccessTokensOfUser", testAccessTokensOfUser},
+		{"DeleteAccessTokenSession", testDeleteAccessTokenSession},
+		{"TouchAccessToken", testTouchAccessToken},
 		{"RevokeToken", testRevokeToken},
 		{"RevokeUserTokens", testRevokeUserTokens},
 		{"RevokeUserTokensUnknownUser", testRevokeUserTokensUnknownUser},
@@ -210,6 +215,15 @@ func testNotFound(t *testing.T, s Store) {
 	if err := s.DeleteUserAccessTokens(ctx, ghost.ID, ""); err != nil {
 		t.Errorf("DeleteUserAccessTokens of a missing user: %v", err)
 	}
+	if toks, err := s.AccessTokensOfUser(ctx, ghost.ID); err != nil || len(toks) != 0 {
+		t.Errorf("AccessTokensOfUser of a missing user = %v, %v; want none", toks, err)
+	}
+	if err := s.TouchAccessToken(ctx, "0000", base); err != nil {
+		t.Errorf("TouchAccessToken of a missing token: %v", err)
+	}
+	if err := s.DeleteAccessTokenSession(ctx, ghost.ID, "session"); err != nil {
+		t.Errorf("DeleteAccessTokenSession of a missing user: %v", err)
+	}
 }
 
 // testFaultIsNotNotFound checks that a failure is never taken for "not
@@ -230,6 +244,15 @@ func testFaultIsNotNotFound(t *testing.T, s Store) {
 	}
 	if _, _, err := s.UserByAccessToken(ctx, "abcd"); err == nil || errors.Is(err, store.ErrTokenNotFound) {
 		t.Errorf("UserByAccessToken with a cancelled context: err = %v, want a fault", err)
+	}
+	if _, err := s.AccessTokensOfUser(ctx, u.ID); err == nil {
+		t.Error("AccessTokensOfUser with a cancelled context: no error")
+	}
+	if err := s.TouchAccessToken(ctx, "abcd", base); err == nil {
+		t.Error("TouchAccessToken with a cancelled context: no error")
+	}
+	if err := s.DeleteAccessTokenSession(ctx, u.ID, "session"); err == nil {
+		t.Error("DeleteAccessTokenSession with a cancelled context: no error")
 	}
 }
 
@@ -483,7 +506,7 @@ func testAccessTokens(t *testing.T, s Store) {
 			want = b
 		}
 		checkUser(t, u, want)
-		checkTime(t, "token CreatedAt", created, tok.CreatedAt)
+		checkToken(t, created, tok)
 	}
 	// Hashes are matched exactly.
 	_, _, err := s.UserByAccessToken(ctx, strings.ToUpper(tokens[0].Hash))
@@ -732,11 +755,24 @@ func testTimePrecision(t *testing.T, s Store) {
 	if err := s.CreateAccessToken(ctx, tok); err != nil {
 		t.Fatalf("CreateAccessToken: %v", err)
 	}
-	_, created, err := s.UserByAccessToken(ctx, tok.Hash)
-	if err != nil {
-		t.Fatalf("UserByAccessToken: %v", err)
+	tok2 := store.AccessToken{Hash: "precise-used", UserID: u.ID, CreatedAt: tok.CreatedAt,
+		LastUsedAt: time.Date(2030, 1, 2, 3, 5, 0, 999999999, zone)}
+	if err := s.CreateAccessToken(ctx, tok2); err != nil {
+		t.Fatalf("CreateAccessToken: %v", err)
 	}
-	checkTime(t, "token CreatedAt", created, tok.CreatedAt)
+	for _, want := range []store.AccessToken{tok, tok2} {
+		_, got, err := s.UserByAccessToken(ctx, want.Hash)
+		if err != nil {
+			t.Fatalf("UserByAccessToken: %v", err)
+		}
+		checkToken(t, got, want)
+	}
+	touched := time.Date(2030, 1, 2, 3, 6, 0, 1999, zone)
+	if err := s.TouchAccessToken(ctx, tok.Hash, touched); err != nil {
+		t.Fatalf("TouchAccessToken: %v", err)
+	}
+	tok.LastUsedAt = touched
+	checkToken(t, tokenOf(t, s, tok.Hash), tok)
 
 	// A cut-off compares instants, whatever the zones.
 	cut := time.Date(2025, 1, 1, 0, 0, 0, 5000, time.UTC)
@@ -859,5 +895,194 @@ func testFields(t *testing.T, s Store) {
 	}
 	if got, err := s.UserByID(ctx, u.ID); err != nil || got.Fields != nil {
 		t.Fatalf("fields cleared: %v, %v", got.Fields, err)
+	}
+}
+
+// checkToken fails unless got is want as stored: times in UTC, truncated
+// to microseconds, and CreatedAt for a LastUsedAt never recorded.
+func checkToken(t *testing.T, got, want store.AccessToken) {
+	t.Helper()
+	if got.Hash != want.Hash || got.UserID != want.UserID || got.SessionID != want.SessionID ||
+		got.UserAgent != want.UserAgent || got.IP != want.IP {
+		t.Errorf("token = %+v\nwant    %+v", got, want)
+	}
+	checkTime(t, "token CreatedAt", got.CreatedAt, want.CreatedAt)
+	used := want.LastUsedAt
+	if used.IsZero() {
+		used = want.CreatedAt
+	}
+	checkTime(t, "token LastUsedAt", got.LastUsedAt, used)
+}
+
+// tokenOf returns the stored record of the token with hash.
+func tokenOf(t *testing.T, s Store, hash string) store.AccessToken {
+	t.Helper()
+	_, tok, err := s.UserByAccessToken(context.Background(), hash)
+	if err != nil {
+		t.Fatalf("UserByAccessToken(%.8s): %v", hash, err)
+	}
+	return tok
+}
+
+func mustCreateToken(t *testing.T, s Store, tok store.AccessToken) store.AccessToken {
+	t.Helper()
+	if err := s.CreateAccessToken(context.Background(), tok); err != nil {
+		t.Fatalf("CreateAccessToken(%.8s): %v", tok.Hash, err)
+	}
+	return tok
+}
+
+// testAccessTokenSessionFields: the session fields round-trip verbatim
+// through UserByAccessToken and AccessTokensOfUser.
+func testAccessTokenSessionFields(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("bagdemagus@camelot.bt"))
+	tokens := []store.AccessToken{
+		{Hash: strings.Repeat("e1", 32), UserID: u.ID, CreatedAt: base, SessionID: "SESSIONONE",
+			UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", IP: "2001:db8::1",
+			LastUsedAt: base.Add(90 * time.Second)},
+		// Strings that look like SQL, and non-ASCII, are kept as given.
+		{Hash: strings.Repeat("e2", 32), UserID: u.ID, CreatedAt: base.Add(time.Minute),
+			SessionID: `x' OR '1'='1`, UserAgent: "curl/8.0 ✓ '; DROP TABLE authkit_access_tokens; --",
+			IP: "203.0.113.7"},
+		// A token from before sessions: no id, no client, never used.
+		{Hash: strings.Repeat("e3", 32), UserID: u.ID, CreatedAt: base.Add(2 * time.Minute)},
+	}
+	for _, tok := range tokens {
+		mustCreateToken(t, s, tok)
+	}
+	for _, want := range tokens {
+		got, rec, err := s.UserByAccessToken(ctx, want.Hash)
+		if err != nil {
+			t.Fatalf("UserByAccessToken: %v", err)
+		}
+		checkUser(t, got, u)
+		checkToken(t, rec, want)
+	}
+	list, err := s.AccessTokensOfUser(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("AccessTokensOfUser: %v", err)
+	}
+	if len(list) != len(tokens) {
+		t.Fatalf("AccessTokensOfUser: %d tokens, want %d", len(list), len(tokens))
+	}
+	for i, got := range list {
+		checkToken(t, got, tokens[len(tokens)-1-i])
+	}
+}
+
+// testAccessTokensOfUser: newest first, the user's own only, expired ones
+// included (the store does not know the lifetime).
+func testAccessTokensOfUser(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := mustCreate(t, s, newUser("lionel@camelot.bt"))
+	b := mustCreate(t, s, newUser("ector@camelot.bt"))
+	if list, err := s.AccessTokensOfUser(ctx, a.ID); err != nil || len(list) != 0 {
+		t.Fatalf("AccessTokensOfUser without tokens = %v, %v; want none", list, err)
+	}
+	// Created out of order.
+	var want []store.AccessToken
+	for i, offset := range []time.Duration{time.Hour, -24 * time.Hour, 3 * time.Hour, 2 * time.Hour} {
+		tok := mustCreateToken(t, s, store.AccessToken{
+			Hash: fmt.Sprintf("%064x", i+1), UserID: a.ID, CreatedAt: base.Add(offset), SessionID: fmt.Sprintf("A%d", i)})
+		want = append(want, tok)
+	}
+	mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("f", 64), UserID: b.ID, CreatedAt: base.Add(5 * time.Hour), SessionID: "B"})
+	order := []int{2, 3, 0, 1}
+	list, err := s.AccessTokensOfUser(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("AccessTokensOfUser: %v", err)
+	}
+	if len(list) != len(order) {
+		t.Fatalf("AccessTokensOfUser: %d tokens, want %d", len(list), len(order))
+	}
+	for i, j := range order {
+		checkToken(t, list[i], want[j])
+	}
+	list, err = s.AccessTokensOfUser(ctx, b.ID)
+	if err != nil || len(list) != 1 || list[0].SessionID != "B" {
+		t.Errorf("AccessTokensOfUser(other) = %+v, %v; want its one token", list, err)
+	}
+}
+
+// testDeleteAccessTokenSession: a session id ends that session of that
+// user only; another user's id, an unknown one, or "" ends nothing.
+func testDeleteAccessTokenSession(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := mustCreate(t, s, newUser("morgause@orkney.bt"))
+	b := mustCreate(t, s, newUser("lot@orkney.bt"))
+	a1 := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("a1", 32), UserID: a.ID, CreatedAt: base, SessionID: "S1"})
+	a2 := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("a2", 32), UserID: a.ID, CreatedAt: base, SessionID: "S2"})
+	legacy := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("a3", 32), UserID: a.ID, CreatedAt: base})
+	b1 := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("b1", 32), UserID: b.ID, CreatedAt: base, SessionID: "SB"})
+	// The same session id under another user: not a's to end.
+	b2 := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("b2", 32), UserID: b.ID, CreatedAt: base, SessionID: "S1"})
+
+	alive := func(tok store.AccessToken, want bool) {
+		t.Helper()
+		_, _, err := s.UserByAccessToken(ctx, tok.Hash)
+		switch {
+		case want && err != nil:
+			t.Errorf("token %.4s: %v, want alive", tok.Hash, err)
+		case !want && !errors.Is(err, store.ErrTokenNotFound):
+			t.Errorf("token %.4s: err = %v, want ErrTokenNotFound", tok.Hash, err)
+		}
+	}
+	for _, sid := range []string{"SB", "", "unknown", "s1", "S1 "} {
+		if err := s.DeleteAccessTokenSession(ctx, a.ID, sid); err != nil {
+			t.Fatalf("DeleteAccessTokenSession(%q): %v", sid, err)
+		}
+	}
+	for _, tok := range []store.AccessToken{a1, a2, legacy, b1, b2} {
+		alive(tok, true)
+	}
+	if err := s.DeleteAccessTokenSession(ctx, a.ID, "S1"); err != nil {
+		t.Fatalf("DeleteAccessTokenSession: %v", err)
+	}
+	alive(a1, false)
+	alive(a2, true)
+	alive(legacy, true)
+	alive(b2, true)
+	if err := s.DeleteAccessTokenSession(ctx, a.ID, "S1"); err != nil {
+		t.Errorf("DeleteAccessTokenSession twice: %v", err)
+	}
+}
+
+// testTouchAccessToken: a use is recorded on its token only, and never
+// moves the record back in time.
+func testTouchAccessToken(t *testing.T, s Store) {
+	ctx := context.Background()
+	u := mustCreate(t, s, newUser("brangaine@lyonesse.bt"))
+	tok := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("d1", 32), UserID: u.ID, CreatedAt: base, SessionID: "T"})
+	other := mustCreateToken(t, s, store.AccessToken{Hash: strings.Repeat("d2", 32), UserID: u.ID, CreatedAt: base, SessionID: "O"})
+	checkToken(t, tokenOf(t, s, tok.Hash), tok) // never used: CreatedAt
+
+	used := base.Add(5 * time.Minute)
+	if err := s.TouchAccessToken(ctx, tok.Hash, used.In(time.FixedZone("UTC+3", 3*3600))); err != nil {
+		t.Fatalf("TouchAccessToken: %v", err)
+	}
+	tok.LastUsedAt = used
+	checkToken(t, tokenOf(t, s, tok.Hash), tok)
+	checkToken(t, tokenOf(t, s, other.Hash), other)
+
+	// An earlier use, from a slower instance, does not win.
+	if err := s.TouchAccessToken(ctx, tok.Hash, used.Add(-time.Minute)); err != nil {
+		t.Fatalf("TouchAccessToken(earlier): %v", err)
+	}
+	checkToken(t, tokenOf(t, s, tok.Hash), tok)
+	later := used.Add(time.Microsecond)
+	if err := s.TouchAccessToken(ctx, tok.Hash, later); err != nil {
+		t.Fatalf("TouchAccessToken(later): %v", err)
+	}
+	tok.LastUsedAt = later
+	checkToken(t, tokenOf(t, s, tok.Hash), tok)
+	list, err := s.AccessTokensOfUser(ctx, u.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("AccessTokensOfUser = %v, %v", list, err)
+	}
+	for _, got := range list {
+		if got.Hash == tok.Hash {
+			checkToken(t, got, tok)
+		}
 	}
 }

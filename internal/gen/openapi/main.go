@@ -88,7 +88,7 @@ func document() ([]byte, error) {
 		License: &authkit.License{Name: "MIT", Identifier: "MIT"},
 	}
 	return authkit.OpenAPI(info,
-		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter())),
+		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
 		authkit.At("/auth/jwt", kit.AuthRouter("jwt")),
 		authkit.At("/auth/cookie", kit.AuthRouter("cookie")),
 		authkit.At("/users", kit.UsersRouter()),

@@ -198,7 +198,7 @@ func TestStoredForm(t *testing.T) {
 		}
 		var types []string
 		must(t, db.Select(&types, `SELECT DISTINCT data_type FROM information_schema.columns
-			WHERE table_schema = current_schema() AND column_name IN ('created_at', 'updated_at', 'expires_at', 'not_before', 'applied_at')`))
+			WHERE table_schema = current_schema() AND column_name IN ('created_at', 'updated_at', 'expires_at', 'not_before', 'applied_at', 'last_used_at')`))
 		if len(types) != 1 || types[0] != "timestamp with time zone" {
 			t.Errorf("time columns are %v", types)
 		}
@@ -235,7 +235,9 @@ func TestOneRoundTrip(t *testing.T) {
 			}
 			return err
 		},
-		"UserByAccessToken": func() error { _, _, err := s.UserByAccessToken(ctx, "h"); return err },
+		"UserByAccessToken":  func() error { _, _, err := s.UserByAccessToken(ctx, "h"); return err },
+		"TouchAccessToken":   func() error { return s.TouchAccessToken(ctx, "h", now.Add(time.Hour)) },
+		"AccessTokensOfUser": func() error { _, err := s.AccessTokensOfUser(ctx, u.ID); return err },
 	} {
 		n.Store(0)
 		if err := fn(); err != nil {
@@ -292,4 +294,73 @@ func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt
 func (c countingConn) Prepare(q string) (driver.Stmt, error) {
 	c.n.Add(1)
 	return c.SQLiteConn.Prepare(q)
+}
+
+// tokenColumns0003 are the columns 0003_access_token_sessions (1003 for
+// an adopted table) adds.
+var tokenColumns0003 = []string{"session_id", "user_agent", "ip", "last_used_at"}
+
+// downgradeTokens takes a migrated database back to before the session
+// fields, as a release before them left it.
+func downgradeTokens(t *testing.T, st sqlStore, version int) {
+	t.Helper()
+	db := st.DB()
+	for _, c := range tokenColumns0003 {
+		must(t, exec(db, "ALTER TABLE authkit_access_tokens DROP COLUMN "+c))
+	}
+	must(t, exec(db, db.Rebind("DELETE FROM authkit_migrations WHERE version = ?"), version))
+}
+
+func exec(db *sqlx.DB, q string, args ...any) error {
+	_, err := db.Exec(q, args...)
+	return err
+}
+
+// checkUpgradedTokens: tokens written before the session fields, by this
+// release or by an older one during a rolling deploy, stay valid with no
+// session id and their creation as last use, and are listed.
+func checkUpgradedTokens(t *testing.T, st sqlStore, version int) {
+	t.Helper()
+	ctx := context.Background()
+	u := mkUser(t, st, "old@x.io")
+	downgradeTokens(t, st, version)
+	insertOld := st.DB().Rebind(`INSERT INTO authkit_access_tokens (hash, user_id, created_at) VALUES (?, ?, ?)`)
+	created := now
+	if isSQLite(st.DB()) {
+		must(t, exec(st.DB(), insertOld, "before", u.ID, created.UnixMicro()))
+	} else {
+		must(t, exec(st.DB(), insertOld, "before", u.ID, created))
+	}
+	must(t, st.Migrate(ctx))
+	// What an older release still running writes after the migration.
+	if isSQLite(st.DB()) {
+		must(t, exec(st.DB(), insertOld, "during", u.ID, created.Add(time.Second).UnixMicro()))
+	} else {
+		must(t, exec(st.DB(), insertOld, "during", u.ID, created.Add(time.Second)))
+	}
+	for _, h := range []string{"before", "during"} {
+		_, tok, err := st.UserByAccessToken(ctx, h)
+		if err != nil {
+			t.Fatalf("UserByAccessToken(%s): %v", h, err)
+		}
+		if tok.SessionID != "" || tok.UserAgent != "" || tok.IP != "" || !tok.LastUsedAt.Equal(tok.CreatedAt) {
+			t.Errorf("token %s after the upgrade = %+v", h, tok)
+		}
+	}
+	list, err := st.AccessTokensOfUser(ctx, u.ID)
+	if err != nil || len(list) != 2 || list[0].Hash != "during" {
+		t.Errorf("AccessTokensOfUser = %+v, %v; want during, before", list, err)
+	}
+}
+
+func TestUpgradeKeepsTokens(t *testing.T) {
+	each(t, func(t *testing.T, st sqlStore) { checkUpgradedTokens(t, st, 3) })
+}
+
+func TestAdoptedUpgradeKeepsTokens(t *testing.T) {
+	eachFastAPI(t, func(t *testing.T, b fastapiBackend) {
+		db := b.db(t)
+		createFastAPIUsersSchema(t, db, "user")
+		checkUpgradedTokens(t, adopt(t, b, db, "user"), 1003)
+	})
 }

@@ -97,10 +97,17 @@ type queries struct {
 	deleteUser, deleteUserTokens, deleteUserRevoked           string
 	deleteUserCutoff                                          string
 	createToken, userByToken, deleteToken, deleteTokensOfUser string
-	deleteTokensBefore                                        string
+	deleteTokensBefore, tokensOfUser, touchToken              string
+	deleteTokenSession                                        string
 	userForToken, revokeToken, revokeUserTokens, purgeRevoked string
 	selectMigrations, insertMigration                         string
 }
+
+// tokenColumns lists the columns of an access token t under tokenRow's
+// names. A token never used has no last_used_at: its creation stands in.
+const tokenColumns = `t.hash AS token_hash, t.user_id AS token_user_id, t.created_at AS token_created_at,
+	t.session_id AS token_session_id, t.user_agent AS token_user_agent, t.ip AS token_ip,
+	COALESCE(t.last_used_at, t.created_at) AS token_last_used_at`
 
 // rebindQueries writes every statement for the dialect's placeholders and
 // the table of users ut: {users}, {canonical}, {created}, {updated} and
@@ -129,11 +136,18 @@ func rebindQueries(bindType int, ut userTable) queries {
 
 		// Inserting from the users makes a token for a missing user a
 		// no-op that Go sees, whether or not foreign keys are enforced.
-		createToken: r(`INSERT INTO authkit_access_tokens (hash, user_id, created_at)
-			SELECT ?, u.id, ? FROM {users} u WHERE u.id = ?`),
-		userByToken: r(`SELECT ` + userColumns + `, t.created_at AS token_created_at
+		createToken: r(`INSERT INTO authkit_access_tokens (hash, user_id, created_at, session_id, user_agent, ip, last_used_at)
+			SELECT ?, u.id, ?, ?, ?, ?, ? FROM {users} u WHERE u.id = ?`),
+		userByToken: r(`SELECT ` + userColumns + `, ` + tokenColumns + `
 			FROM authkit_access_tokens t JOIN {users} u ON u.id = t.user_id WHERE t.hash = ?`),
+		// The session id breaks ties, so that the order is stable.
+		tokensOfUser: r(`SELECT ` + tokenColumns + ` FROM authkit_access_tokens t
+			WHERE t.user_id = ? ORDER BY t.created_at DESC, t.session_id, t.hash`),
+		// Never backwards: two instances touching at once keep the later use.
+		touchToken: r(`UPDATE authkit_access_tokens SET last_used_at = ?
+			WHERE hash = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
 		deleteToken:        r(`DELETE FROM authkit_access_tokens WHERE hash = ?`),
+		deleteTokenSession: r(`DELETE FROM authkit_access_tokens WHERE user_id = ? AND session_id = ?`),
 		deleteTokensOfUser: r(`DELETE FROM authkit_access_tokens WHERE user_id = ? AND hash <> ?`),
 		deleteTokensBefore: r(`DELETE FROM authkit_access_tokens WHERE created_at < ?`),
 
@@ -184,6 +198,30 @@ func (r *userRow) user() *store.User {
 		IsVerified:     r.IsVerified,
 		CreatedAt:      r.CreatedAt.Time,
 		UpdatedAt:      r.UpdatedAt.Time,
+	}
+}
+
+// tokenRow is a row of authkit_access_tokens as scanned, under names that
+// cannot clash with userRow's when both come from one join.
+type tokenRow struct {
+	Hash       string    `db:"token_hash"`
+	UserID     uuid.UUID `db:"token_user_id"`
+	CreatedAt  dbTime    `db:"token_created_at"`
+	SessionID  string    `db:"token_session_id"`
+	UserAgent  string    `db:"token_user_agent"`
+	IP         string    `db:"token_ip"`
+	LastUsedAt dbTime    `db:"token_last_used_at"`
+}
+
+func (r *tokenRow) token() store.AccessToken {
+	return store.AccessToken{
+		Hash:       r.Hash,
+		UserID:     r.UserID,
+		CreatedAt:  r.CreatedAt.Time,
+		SessionID:  r.SessionID,
+		UserAgent:  r.UserAgent,
+		IP:         r.IP,
+		LastUsedAt: r.LastUsedAt.Time,
 	}
 }
 
@@ -347,9 +385,15 @@ func (s *Store) ListUsers(ctx context.Context) ([]*store.User, error) {
 }
 
 // CreateAccessToken implements store.AccessTokenStore. It returns
-// store.ErrUserNotFound when t.UserID names no user.
+// store.ErrUserNotFound when t.UserID names no user. A zero LastUsedAt is
+// stored as NULL, which reads back as CreatedAt.
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
-	res, err := s.db.ExecContext(ctx, s.q.createToken, t.Hash, s.t(t.CreatedAt), t.UserID)
+	var used any
+	if !t.LastUsedAt.IsZero() {
+		used = s.t(t.LastUsedAt)
+	}
+	res, err := s.db.ExecContext(ctx, s.q.createToken,
+		t.Hash, s.t(t.CreatedAt), t.SessionID, t.UserAgent, t.IP, used, t.UserID)
 	if err != nil {
 		return fault("create access token", err)
 	}
@@ -357,18 +401,51 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 }
 
 // UserByAccessToken implements store.AccessTokenStore.
-func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User, time.Time, error) {
+func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User, store.AccessToken, error) {
 	var r struct {
 		userRow
-		TokenCreatedAt dbTime `db:"token_created_at"`
+		tokenRow
 	}
 	if err := s.db.GetContext(ctx, &r, s.q.userByToken, hash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, time.Time{}, store.ErrTokenNotFound
+			return nil, store.AccessToken{}, store.ErrTokenNotFound
 		}
-		return nil, time.Time{}, fault("user by access token", err)
+		return nil, store.AccessToken{}, fault("user by access token", err)
 	}
-	return r.user(), r.TokenCreatedAt.Time, nil
+	return r.user(), r.token(), nil
+}
+
+// AccessTokensOfUser implements store.AccessTokenStore.
+func (s *Store) AccessTokensOfUser(ctx context.Context, userID uuid.UUID) ([]store.AccessToken, error) {
+	var rows []tokenRow
+	if err := s.db.SelectContext(ctx, &rows, s.q.tokensOfUser, userID); err != nil {
+		return nil, fault("access tokens of user", err)
+	}
+	out := make([]store.AccessToken, len(rows))
+	for i := range rows {
+		out[i] = rows[i].token()
+	}
+	return out, nil
+}
+
+// TouchAccessToken implements store.AccessTokenStore.
+func (s *Store) TouchAccessToken(ctx context.Context, hash string, t time.Time) error {
+	at := s.t(t)
+	if _, err := s.db.ExecContext(ctx, s.q.touchToken, at, hash, at); err != nil {
+		return fault("touch access token", err)
+	}
+	return nil
+}
+
+// DeleteAccessTokenSession implements store.AccessTokenStore.
+func (s *Store) DeleteAccessTokenSession(ctx context.Context, userID uuid.UUID, sessionID string) error {
+	if sessionID == "" {
+		return nil // "" is every token written before sessions: not one session
+	}
+	if _, err := s.db.ExecContext(ctx, s.q.deleteTokenSession, userID, sessionID); err != nil {
+		return fault("delete access token session", err)
+	}
+	return nil
 }
 
 // DeleteAccessToken implements store.AccessTokenStore.
