@@ -4,35 +4,19 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
 )
 
-// tokenBytes is the entropy of a database token: 256 bits.
-const tokenBytes = 32
-
-// tokenEncoding is unpadded base64url; Strict refuses the encodings whose
-// unused bits are not zero, so that each token has exactly one spelling.
-var tokenEncoding = base64.RawURLEncoding.Strict()
-
 // touchInterval is how stale a token's last use may get: a busy token
 // costs one write a minute, not one per request.
 const touchInterval = time.Minute
-
-// Caps on what a client says about itself, so that a huge User-Agent
-// header cannot bloat every token record.
-const (
-	maxUserAgent = 512
-	maxIP        = 64
-)
 
 // legacyPrefix begins the session id of a token stored without one (by a
 // release before session listing). Random ids never have it.
@@ -100,19 +84,18 @@ func (d *Database) Write(ctx context.Context, u *store.User) (string, error) {
 	if u == nil {
 		return "", errors.New("strategy: database: write: no user")
 	}
-	var b [tokenBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	tok, hash, err := NewOpaqueToken()
+	if err != nil {
 		return "", fmt.Errorf("strategy: database: %w", err)
 	}
-	tok := tokenEncoding.EncodeToString(b[:])
 	now := d.now()
 	if err := d.store.DeleteAccessTokensBefore(ctx, now.Add(-d.lifetime)); err != nil {
 		return "", fmt.Errorf("strategy: database: purge: %w", err)
 	}
-	c := ClientFrom(ctx)
-	err := d.store.CreateAccessToken(ctx, store.AccessToken{
-		Hash: hashToken(tok), UserID: u.ID, CreatedAt: now, LastUsedAt: now,
-		SessionID: rand.Text(), UserAgent: clientText(c.UserAgent, maxUserAgent), IP: clientText(c.IP, maxIP),
+	c := ClientFrom(ctx).Clean()
+	err = d.store.CreateAccessToken(ctx, store.AccessToken{
+		Hash: hash, UserID: u.ID, CreatedAt: now, LastUsedAt: now,
+		SessionID: rand.Text(), UserAgent: c.UserAgent, IP: c.IP,
 	})
 	if err != nil {
 		return "", fmt.Errorf("strategy: database: %w", err)
@@ -142,10 +125,10 @@ func (d *Database) Read(ctx context.Context, token string) (*store.User, error) 
 // lookup returns the user and the record of a token live at now, or
 // ErrInvalidToken.
 func (d *Database) lookup(ctx context.Context, token string, now time.Time) (*store.User, store.AccessToken, error) {
-	if !wellFormed(token) {
+	h, ok := OpaqueTokenHash(token)
+	if !ok {
 		return nil, store.AccessToken{}, fmt.Errorf("%w: malformed", ErrInvalidToken)
 	}
-	h := hashToken(token)
 	u, rec, err := d.store.UserByAccessToken(ctx, h)
 	switch {
 	case errors.Is(err, store.ErrTokenNotFound), errors.Is(err, store.ErrUserNotFound):
@@ -166,10 +149,11 @@ func (d *Database) lookup(ctx context.Context, token string, now time.Time) (*st
 // Destroy deletes token. Deleting a token that is already gone is not an
 // error; a malformed one is ErrInvalidToken.
 func (d *Database) Destroy(ctx context.Context, token string, _ *store.User) error {
-	if !wellFormed(token) {
+	h, ok := OpaqueTokenHash(token)
+	if !ok {
 		return fmt.Errorf("%w: malformed", ErrInvalidToken)
 	}
-	if err := d.store.DeleteAccessToken(ctx, hashToken(token)); err != nil {
+	if err := d.store.DeleteAccessToken(ctx, h); err != nil {
 		return fmt.Errorf("strategy: database: %w", err)
 	}
 	return nil
@@ -178,10 +162,7 @@ func (d *Database) Destroy(ctx context.Context, token string, _ *store.User) err
 // EndSessions deletes every token of the user except keepToken ("" or a
 // malformed token keeps none).
 func (d *Database) EndSessions(ctx context.Context, userID uuid.UUID, keepToken string) error {
-	keep := ""
-	if wellFormed(keepToken) {
-		keep = hashToken(keepToken)
-	}
+	keep, _ := OpaqueTokenHash(keepToken) // "" when malformed: keeps none
 	if err := d.store.DeleteUserAccessTokens(ctx, userID, keep); err != nil {
 		return fmt.Errorf("strategy: database: end sessions: %w", err)
 	}
@@ -267,36 +248,4 @@ func sessionID(t store.AccessToken) string {
 func legacySessionID(hash string) string {
 	sum := sha256.Sum256([]byte("authkit session id\x00" + hash))
 	return legacyPrefix + hex.EncodeToString(sum[:16])
-}
-
-// clientText makes what a client says about itself fit a token record:
-// valid UTF-8 without NUL (which PostgreSQL's TEXT refuses), at most n
-// bytes, cut on a character boundary.
-func clientText(s string, n int) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// wellFormed reports whether token could have been written by Write.
-func wellFormed(token string) bool {
-	if len(token) != tokenEncoding.EncodedLen(tokenBytes) {
-		return false
-	}
-	var b [tokenBytes]byte
-	n, err := tokenEncoding.Decode(b[:], []byte(token))
-	return err == nil && n == tokenBytes
-}
-
-// hashToken is what the store keeps of a token: its hex SHA-256. A fast
-// hash suffices (and lets the store look it up): the token has 256 bits of
-// entropy, so there is nothing to brute-force.
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }

@@ -34,16 +34,12 @@ package redistoken
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
@@ -57,20 +53,6 @@ const DefaultPrefix = "authkit:token:"
 // touchInterval is how stale last_used_at may get: a busy token costs one
 // write a minute, not one per request.
 const touchInterval = time.Minute
-
-// Caps on what a client sends about itself, so that a huge User-Agent
-// header cannot bloat every token record.
-const (
-	maxUserAgent = 512
-	maxIP        = 64
-)
-
-// tokenBytes is the entropy of a token: 256 bits.
-const tokenBytes = 32
-
-// tokenEncoding is unpadded base64url; Strict refuses the encodings whose
-// unused bits are not zero, so that each token has exactly one spelling.
-var tokenEncoding = base64.RawURLEncoding.Strict()
 
 // Config configures a Strategy.
 type Config struct {
@@ -256,17 +238,15 @@ func (s *Strategy) Write(ctx context.Context, u *store.User) (string, error) {
 	if u == nil {
 		return "", errors.New("redistoken: write: no user")
 	}
-	var b [tokenBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	tok, h, err := strategy.NewOpaqueToken()
+	if err != nil {
 		return "", fmt.Errorf("redistoken: %w", err)
 	}
-	tok := tokenEncoding.EncodeToString(b[:])
-	h := hashToken(tok)
-	c := strategy.ClientFrom(ctx)
+	c := strategy.ClientFrom(ctx).Clean()
 	now := s.now().UnixMicro()
 	expiry := now + s.lifetime.Microseconds()
-	err := writeScript.Run(ctx, s.client, []string{s.tokenKey(h), s.userKey(u.ID)},
-		u.ID.String(), rand.Text(), now, clip(c.UserAgent, maxUserAgent), clip(c.IP, maxIP),
+	err = writeScript.Run(ctx, s.client, []string{s.tokenKey(h), s.userKey(u.ID)},
+		u.ID.String(), rand.Text(), now, c.UserAgent, c.IP,
 		s.ttlMS, h, expiry).Err()
 	if err != nil {
 		return "", fmt.Errorf("redistoken: write: %w", err)
@@ -279,11 +259,12 @@ func (s *Strategy) Write(ctx context.Context, u *store.User) (string, error) {
 // fault of Redis or of the user store. A malformed token never reaches
 // Redis. It costs one Redis round trip and one UserByID.
 func (s *Strategy) Read(ctx context.Context, token string) (*store.User, error) {
-	if !wellFormed(token) {
+	h, ok := strategy.OpaqueTokenHash(token)
+	if !ok {
 		return nil, fmt.Errorf("%w: malformed", strategy.ErrInvalidToken)
 	}
 	now := s.now()
-	res, err := readScript.Run(ctx, s.client, []string{s.tokenKey(hashToken(token))},
+	res, err := readScript.Run(ctx, s.client, []string{s.tokenKey(h)},
 		now.UnixMicro(), touchInterval.Microseconds(), now.Add(-s.lifetime).UnixMicro()).StringSlice()
 	switch {
 	case errors.Is(err, redis.Nil):
@@ -317,10 +298,10 @@ func (s *Strategy) Read(ctx context.Context, token string) (*store.User, error) 
 // Destroy deletes token. Deleting a token that is already gone is not an
 // error; a malformed one is ErrInvalidToken.
 func (s *Strategy) Destroy(ctx context.Context, token string, _ *store.User) error {
-	if !wellFormed(token) {
+	h, ok := strategy.OpaqueTokenHash(token)
+	if !ok {
 		return fmt.Errorf("%w: malformed", strategy.ErrInvalidToken)
 	}
-	h := hashToken(token)
 	if err := destroyScript.Run(ctx, s.client, []string{s.tokenKey(h)}, s.prefix+"u:", h).Err(); err != nil {
 		return fmt.Errorf("redistoken: destroy: %w", err)
 	}
@@ -330,10 +311,7 @@ func (s *Strategy) Destroy(ctx context.Context, token string, _ *store.User) err
 // EndSessions deletes every token of the user except keepToken ("", a
 // malformed token or another user's token keeps none).
 func (s *Strategy) EndSessions(ctx context.Context, userID uuid.UUID, keepToken string) error {
-	keep := ""
-	if wellFormed(keepToken) {
-		keep = hashToken(keepToken)
-	}
+	keep, _ := strategy.OpaqueTokenHash(keepToken) // "" when malformed: keeps none
 	if err := endScript.Run(ctx, s.client, []string{s.userKey(userID)}, s.prefix+"t:", keep, "", userID.String()).Err(); err != nil {
 		return fmt.Errorf("redistoken: end sessions: %w", err)
 	}
@@ -381,10 +359,11 @@ func (s *Strategy) Sessions(ctx context.Context, userID uuid.UUID) ([]strategy.S
 // SessionOf returns the id of the session token belongs to, or
 // ErrInvalidToken when it is malformed, unknown or expired.
 func (s *Strategy) SessionOf(ctx context.Context, token string) (string, error) {
-	if !wellFormed(token) {
+	h, ok := strategy.OpaqueTokenHash(token)
+	if !ok {
 		return "", fmt.Errorf("%w: malformed", strategy.ErrInvalidToken)
 	}
-	res, err := s.client.HMGet(ctx, s.tokenKey(hashToken(token)), "session_id", "created_at").Result()
+	res, err := s.client.HMGet(ctx, s.tokenKey(h), "session_id", "created_at").Result()
 	if err != nil {
 		return "", fmt.Errorf("redistoken: session of: %w", err)
 	}
@@ -428,32 +407,4 @@ func parseMicro(v string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return time.UnixMicro(n).UTC(), nil
-}
-
-// clip cuts s to at most n bytes, on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// wellFormed reports whether token could have been written by Write.
-func wellFormed(token string) bool {
-	if len(token) != tokenEncoding.EncodedLen(tokenBytes) {
-		return false
-	}
-	var b [tokenBytes]byte
-	n, err := tokenEncoding.Decode(b[:], []byte(token))
-	return err == nil && n == tokenBytes
-}
-
-// hashToken is all that Redis keeps of a token: its hex SHA-256. A fast
-// hash suffices: the token has 256 bits of entropy, nothing to brute-force.
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
