@@ -27,6 +27,9 @@ var (
 	ErrUserNotFound  = errors.New("store: user not found")
 	ErrEmailTaken    = errors.New("store: email already taken")
 	ErrTokenNotFound = errors.New("store: token not found")
+	// ErrTokenReused: a refresh token came back after it was used — a sign
+	// that it was stolen.
+	ErrTokenReused = errors.New("store: refresh token reused")
 )
 
 // User is an account. Its JSON form is the one the HTTP contract serves:
@@ -171,6 +174,52 @@ type RevocationStore interface {
 	RevokeUserTokens(ctx context.Context, userID uuid.UUID, t time.Time, keepTokenID string) error
 	// DeleteExpiredRevocations forgets revoked tokens that expired before t.
 	DeleteExpiredRevocations(ctx context.Context, t time.Time) error
+}
+
+// RefreshToken is the stored half of an opaque refresh token: only its
+// hash is kept. The tokens of one login form a family — a session — in
+// which each refresh retires the token it used and issues the next.
+type RefreshToken struct {
+	Hash     string    // hex SHA-256 of the token the client holds
+	FamilyID string    // the session: shared by every token of one login
+	UserID   uuid.UUID // owner
+	// AccessTokenID is the id (a JWT's jti) of the access token issued with
+	// this refresh token, so that ending the family can void it.
+	AccessTokenID string
+	CreatedAt     time.Time // when this token was issued
+	// FamilyCreatedAt is when the login happened: the absolute lifetime
+	// counts from it.
+	FamilyCreatedAt time.Time
+	// UsedAt is when the token was exchanged for the next; zero while it is
+	// the family's current token.
+	UsedAt        time.Time
+	UserAgent, IP string
+}
+
+// RefreshTokenStore keeps refresh token families.
+type RefreshTokenStore interface {
+	// CreateRefreshToken stores t; ErrUserNotFound when its user is gone.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RotateRefreshToken, atomically: when the token with hash is its
+	// family's current one, marks it used at next.CreatedAt, stores next
+	// (same family and user) and returns the used token's record. When it
+	// was used already it returns the record and ErrTokenReused (and
+	// changes nothing: the caller ends the family). ErrTokenNotFound when
+	// there is no such token.
+	RotateRefreshToken(ctx context.Context, hash string, next RefreshToken) (RefreshToken, error)
+	// RefreshFamilies returns the current token of each of the user's
+	// families, newest login first.
+	RefreshFamilies(ctx context.Context, userID uuid.UUID) ([]RefreshToken, error)
+	// DeleteRefreshFamily deletes one family of the user and returns its
+	// tokens (for the access tokens to void); another user's family or an
+	// unknown one deletes nothing.
+	DeleteRefreshFamily(ctx context.Context, userID uuid.UUID, familyID string) ([]RefreshToken, error)
+	// DeleteUserRefreshFamilies deletes every family of the user except
+	// keepFamilyID ("" keeps none) and returns their tokens.
+	DeleteUserRefreshFamilies(ctx context.Context, userID uuid.UUID, keepFamilyID string) ([]RefreshToken, error)
+	// DeleteRefreshTokensBefore deletes the families whose login was
+	// before t (past their absolute lifetime).
+	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) error
 }
 
 // Migrator is implemented by stores that create and upgrade their own schema.
