@@ -26,6 +26,7 @@ type testStore interface {
 	store.UserStore
 	store.AccessTokenStore
 	store.RevocationStore
+	store.RefreshTokenStore
 }
 
 // stores are the real stores every HTTP test runs against.
@@ -61,8 +62,9 @@ func migrate(t *testing.T, m store.Migrator) {
 }
 
 // backends are every transport × strategy pair; "jwt" and "cookie" are the
-// pairs the contract's examples use.
-var backendNames = []string{"jwt", "cookie", "db", "cookiejwt"}
+// pairs the contract's examples use, "refresh" a JWT backend with refresh
+// tokens.
+var backendNames = []string{"jwt", "cookie", "db", "cookiejwt", "refresh"}
 
 // cheapHasher keeps the suite fast; the production parameters have tests
 // of their own in package hasher.
@@ -109,6 +111,11 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 	if err != nil {
 		t.Fatal(err)
 	}
+	refreshStrategy, err := strategy.NewJWT(strategy.JWTConfig{Secret: secret, Store: st,
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dbStrategy, err := strategy.NewDatabase(strategy.DatabaseConfig{Store: st})
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +135,7 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 			{Name: "cookie", Transport: cookie, Strategy: dbStrategy},
 			{Name: "db", Transport: transport.Bearer{}, Strategy: dbStrategy},
 			{Name: "cookiejwt", Transport: cookie, Strategy: jwtStrategy},
+			{Name: "refresh", Transport: transport.Bearer{}, Strategy: refreshStrategy},
 		},
 	}
 	for _, o := range opts {

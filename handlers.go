@@ -44,8 +44,8 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 		login = append(login, forbidden("Refused: "+crossSite+"."))
 		logout = append(logout, forbidden("Refused: "+crossSite+"."))
 	}
-	return NewRouter(
-		Route{
+	routes := []Route{
+		{
 			Method: http.MethodPost, Path: "/login", Summary: "Log in (" + b.Name + ")",
 			OperationID: "auth:" + b.Name + ".login", Tags: []string{"auth"},
 			Description: "The OAuth2 password grant: username is the email. Unknown email, wrong password and inactive user all answer LOGIN_BAD_CREDENTIALS.",
@@ -60,7 +60,61 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 			Security:  security([]*AuthenticationBackend{b}),
 			Handler:   k.handle(k.logout(b)),
 		},
-	)
+	}
+	if rf := refresher(b); rf != nil {
+		routes = append(routes, Route{
+			Method: http.MethodPost, Path: "/refresh", Summary: "Refresh (" + b.Name + ")",
+			OperationID: "auth:" + b.Name + ".refresh", Tags: []string{"auth"},
+			Description: "Exchanges a refresh token for a new access token and refresh token. Each refresh token is good once: presenting a used one ends its whole session (it was stolen).",
+			Request:     jsonBody(refreshSchema()),
+			Responses:   []Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), unavailable()},
+			Handler:     k.handle(k.refresh(b, rf)),
+		})
+	}
+	return NewRouter(routes...)
+}
+
+// refresher is b's refresh capability, when its strategy issues refresh
+// tokens and its transport can hand them over; nil otherwise.
+func refresher(b *AuthenticationBackend) strategy.Refresher {
+	rf, ok := b.Strategy.(strategy.Refresher)
+	if !ok || rf.RefreshLifetime() == 0 {
+		return nil
+	}
+	if _, ok := b.Transport.(transport.RefreshCarrier); !ok {
+		return nil
+	}
+	return rf
+}
+
+func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := k.decodeJSON(w, r)
+		if err != nil {
+			return err
+		}
+		token, _ := f.String("refresh_token", true)
+		if err := f.err(); err != nil {
+			return err
+		}
+		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
+		u, access, next, err := rf.Refresh(ctx, token)
+		switch {
+		case errors.Is(err, strategy.ErrRefreshReused):
+			// Theft: the session is over for thief and owner alike.
+			k.audit(r, "refresh.reuse", nil, "backend", b.Name)
+			return errDetail(http.StatusBadRequest, "REFRESH_TOKEN_INVALID")
+		case errors.Is(err, strategy.ErrInvalidToken):
+			return errDetail(http.StatusBadRequest, "REFRESH_TOKEN_INVALID")
+		case err != nil:
+			return err
+		}
+		if !u.IsActive || k.cfg.RequireVerification && !u.IsVerified {
+			return errDetail(http.StatusBadRequest, "REFRESH_TOKEN_INVALID")
+		}
+		k.audit(r, "refresh", u, "backend", b.Name)
+		return b.Transport.WriteLogin(w, transport.Login{AccessToken: access, Lifetime: b.Strategy.Lifetime(), RefreshToken: next})
+	}
 }
 
 // UsersRouter serves GET/PATCH /me and, for superusers, GET/PATCH/DELETE /{id}.
@@ -190,11 +244,16 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		}
 		// Who the session is for, as session listings will show it.
 		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
-		token, err := b.Strategy.Write(ctx, u)
+		login := transport.Login{Lifetime: b.Strategy.Lifetime()}
+		if rf := refresher(b); rf != nil {
+			login.AccessToken, login.RefreshToken, err = rf.WriteWithRefresh(ctx, u)
+		} else {
+			login.AccessToken, err = b.Strategy.Write(ctx, u)
+		}
 		if err != nil {
 			return err
 		}
-		if err := b.Transport.WriteLogin(w, transport.Login{AccessToken: token, Lifetime: b.Strategy.Lifetime()}); err != nil {
+		if err := b.Transport.WriteLogin(w, login); err != nil {
 			return err
 		}
 		k.audit(r, "login.success", u, "backend", b.Name)

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -418,11 +417,15 @@ func (m *Manager) EndSessions(ctx context.Context, userID uuid.UUID, r *http.Req
 			keep = s
 		}
 	}
+	token := ""
+	if keep != nil {
+		token = keep.token
+	}
 	for _, g := range m.enders {
-		token := ""
-		if keep != nil && slices.Contains(g.backends, keep.backend) {
-			token = keep.token
-		}
+		// Every strategy sees the kept token, not only its own backend's:
+		// strategies may share state (two JWT backends, one store and one
+		// cut-off per user), and a token a strategy cannot read keeps
+		// nothing of its own.
 		if err := g.ender.EndSessions(ctx, userID, token); err != nil {
 			return fmt.Errorf("authkit: end sessions in backend %q: %w", g.backends[0].Name, err)
 		}

@@ -659,6 +659,12 @@ func userUpdateSchemaBase(privileged bool) *Schema {
 	return object("UserAdminUpdate", "A partial update by a superuser: absent fields are left alone.", props)
 }
 
+func refreshSchema() *Schema {
+	return object("RefreshRequest", "A refresh token to exchange.", map[string]*Schema{
+		"refresh_token": str("", "The refresh token of the last login or refresh; each is good once."),
+	}, "refresh_token")
+}
+
 func loginFormSchema() *Schema {
 	return object("OAuth2PasswordRequestForm", "The OAuth2 password grant (RFC 6749 §4.3).", map[string]*Schema{
 		"username":      str("email", "The user's email."),
@@ -687,8 +693,10 @@ func verifySchema() *Schema {
 
 func bearerResponseSchema() *Schema {
 	return object("BearerResponse", "An OAuth2 token response (RFC 6749 §5.1).", map[string]*Schema{
-		"access_token": str("", "Send it as Authorization: Bearer <token>."),
-		"token_type":   {Type: "string", Const: "bearer"},
+		"access_token":  str("", "Send it as Authorization: Bearer <token>."),
+		"token_type":    {Type: "string", Const: "bearer"},
+		"refresh_token": str("", "When the backend issues refresh tokens: exchange it at the backend's /refresh."),
+		"expires_in":    {Type: "integer", Description: "Seconds the access token lives; with refresh_token."},
 	}, "access_token", "token_type")
 }
 

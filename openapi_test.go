@@ -279,7 +279,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	for _, item := range d.root["paths"].(map[string]any) {
 		ops += len(item.(map[string]any))
 	}
-	if ops != n || n != 15+4*2 {
+	if ops != n || n != 15+5*2+1 { // the "refresh" backend adds /refresh
 		t.Errorf("%d operations documented, %d routes mounted", ops, n)
 	}
 
@@ -347,6 +347,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		"db":        {"type": "http", "scheme": "bearer"},
 		"cookie":    {"type": "apiKey", "in": "cookie", "name": "authkit"},
 		"cookiejwt": {"type": "apiKey", "in": "cookie", "name": "authkit"},
+		"refresh":   {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 	} {
 		got, _ := schemes[name].(map[string]any)
 		delete(got, "description")
@@ -358,7 +359,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if got := security(post, "/auth/cookie/logout"); got != "[map[cookie:[]]]" {
 		t.Errorf("cookie logout security %s", got)
 	}
-	if got := security(del, "/users/{id}"); got != "[map[jwt:[]] map[cookie:[]] map[db:[]] map[cookiejwt:[]]]" {
+	if got := security(del, "/users/{id}"); got != "[map[jwt:[]] map[cookie:[]] map[db:[]] map[cookiejwt:[]] map[refresh:[]]]" {
 		t.Errorf("users security %s", got)
 	}
 	if got := security(post, "/auth/jwt/login"); got != "[]" {
@@ -480,6 +481,11 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	check("POST", "/auth/verify", e.postJSON("/auth/verify", `{"token":"x"}`))
 	check("POST", "/auth/verify", e.postJSON("/auth/verify", `[]`))
 
+	lr := e.do("POST", "/auth/refresh/login", "application/x-www-form-urlencoded", form(alice, goodPassword))
+	rt, _ := decode(t, lr.body)["refresh_token"].(string)
+	check("POST", "/auth/refresh/refresh", e.postJSON("/auth/refresh/refresh", `{"refresh_token":`+q(rt)+`}`))
+	check("POST", "/auth/refresh/refresh", e.postJSON("/auth/refresh/refresh", `{"refresh_token":`+q(rt)+`}`))
+	check("POST", "/auth/refresh/refresh", e.postJSON("/auth/refresh/refresh", `{}`))
 	check("GET", "/users/me/sessions", e.get("/users/me/sessions", c))
 	check("GET", "/users/me/sessions", e.get("/users/me/sessions"))
 	check("DELETE", "/users/me/sessions/{session_id}", e.do("DELETE", "/users/me/sessions/nope", "", "", c))

@@ -57,17 +57,20 @@ type managerGroup struct {
 // marked current.
 func (k *AuthKit) Sessions(r *http.Request, userID uuid.UUID) ([]SessionInfo, error) {
 	ctx := r.Context()
-	current := ""
-	var currentGroup strategy.SessionManager
 	s, authed := sessionFrom(ctx)
+	authed = authed && s.user.ID == userID
 	out := []SessionInfo{}
 	for _, g := range k.sessionManagers() {
-		if authed && s.user.ID == userID && slices.Contains(g.backends, s.backend) {
+		// Any strategy may know the request's token (two JWT backends
+		// share a key): ask each; session ids are random, so at most one
+		// session matches.
+		current := ""
+		if authed {
 			id, err := g.sm.SessionOf(ctx, s.token)
 			if err != nil && !errors.Is(err, strategy.ErrInvalidToken) {
 				return nil, err
 			}
-			current, currentGroup = id, g.sm
+			current = id
 		}
 		list, err := g.sm.Sessions(ctx, userID)
 		if err != nil {
@@ -76,7 +79,7 @@ func (k *AuthKit) Sessions(r *http.Request, userID uuid.UUID) ([]SessionInfo, er
 		for _, x := range list {
 			out = append(out, SessionInfo{
 				ID: x.ID, CreatedAt: x.CreatedAt, LastUsedAt: x.LastUsedAt, UserAgent: x.UserAgent, IP: x.IP,
-				Current: current != "" && g.sm == currentGroup && x.ID == current,
+				Current: current != "" && x.ID == current,
 			})
 		}
 	}

@@ -201,8 +201,9 @@ type RefreshTokenStore interface {
 	// CreateRefreshToken stores t; ErrUserNotFound when its user is gone.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken, atomically: when the token with hash is its
-	// family's current one, marks it used at next.CreatedAt, stores next
-	// (same family and user) and returns the used token's record. When it
+	// family's current one, marks it used at next.CreatedAt, stores next —
+	// with the FamilyID, UserID and FamilyCreatedAt of the used token,
+	// whatever next says — and returns the used token's record. When it
 	// was used already it returns the record and ErrTokenReused (and
 	// changes nothing: the caller ends the family). ErrTokenNotFound when
 	// there is no such token.

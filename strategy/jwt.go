@@ -39,6 +39,9 @@ type JWTConfig struct {
 	Leeway time.Duration
 	// Now is the clock; time.Now when nil. For tests.
 	Now func() time.Time
+	// Refresh, when set, makes logins issue refresh tokens beside access
+	// tokens (WriteWithRefresh), exchanged for new pairs by Refresh.
+	Refresh *RefreshConfig
 }
 
 // JWT issues signed, self-contained tokens (claims sub, aud, exp, iat,
@@ -46,9 +49,10 @@ type JWTConfig struct {
 // call, for the user unless the token was revoked by logout or issued
 // before the user's sessions were ended.
 type JWT struct {
-	signer *Signer
-	store  store.RevocationStore
-	now    func() time.Time
+	signer  *Signer
+	store   store.RevocationStore
+	now     func() time.Time
+	refresh *refresher // nil: no refresh tokens
 }
 
 var (
@@ -80,7 +84,13 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("strategy: jwt: %w", err)
 	}
-	return &JWT{signer: s, store: cfg.Store, now: cfg.Now}, nil
+	j := &JWT{signer: s, store: cfg.Store, now: cfg.Now}
+	if cfg.Refresh != nil {
+		if j.refresh, err = newRefresher(*cfg.Refresh); err != nil {
+			return nil, fmt.Errorf("strategy: jwt: %w", err)
+		}
+	}
+	return j, nil
 }
 
 // Lifetime returns how long a token lives.
@@ -131,6 +141,10 @@ func (j *JWT) Destroy(ctx context.Context, token string, u *store.User) error {
 	if err := j.store.DeleteExpiredRevocations(ctx, j.now()); err != nil {
 		return fmt.Errorf("strategy: jwt: purge revocations: %w", err)
 	}
+	// Logging out ends the session: its refresh tokens too.
+	if sid := j.sessionID(token); sid != "" && j.refresh != nil {
+		return j.EndSession(ctx, userID, sid)
+	}
 	return nil
 }
 
@@ -151,6 +165,17 @@ func (j *JWT) EndSessions(ctx context.Context, userID uuid.UUID, keepToken strin
 	cutoff := j.now().Truncate(time.Microsecond)
 	if err := j.store.RevokeUserTokens(ctx, userID, cutoff, keep); err != nil {
 		return fmt.Errorf("strategy: jwt: end sessions: %w", err)
+	}
+	if j.refresh != nil {
+		// The cut-off voids the families' access tokens; their refresh
+		// tokens go too, but for the kept token's own session.
+		keepFamily := ""
+		if keep != "" {
+			keepFamily = j.sessionID(keepToken)
+		}
+		if _, err := j.refresh.store.DeleteUserRefreshFamilies(ctx, userID, keepFamily); err != nil {
+			return fmt.Errorf("strategy: jwt: end sessions: %w", err)
+		}
 	}
 	return nil
 }

@@ -189,6 +189,17 @@ func (s *Signer) Leeway() time.Duration { return s.leeway }
 // or a map, encoding to a JSON object that must not name a registered claim
 // (iss, sub, aud, exp, nbf, iat, jti).
 func (s *Signer) Sign(subject string, extra any) (string, error) {
+	now := s.now()
+	id, err := newV7(now)
+	if err != nil {
+		return "", fmt.Errorf("strategy: sign: %w", err)
+	}
+	return s.signAs(subject, id, now, extra)
+}
+
+// signAs is Sign with the token id and issue time chosen by the caller
+// (who must record the id before the token exists).
+func (s *Signer) signAs(subject string, id uuid.UUID, now time.Time, extra any) (string, error) {
 	if subject == "" {
 		return "", errors.New("strategy: sign: empty subject")
 	}
@@ -208,11 +219,6 @@ func (s *Signer) Sign(subject string, extra any) (string, error) {
 				return "", fmt.Errorf("strategy: sign: extra claims may not set %q", name)
 			}
 		}
-	}
-	now := s.now()
-	id, err := newV7(now)
-	if err != nil {
-		return "", fmt.Errorf("strategy: sign: %w", err)
 	}
 	claims["sub"] = subject
 	claims["aud"] = []string{s.audience}

@@ -36,19 +36,30 @@ func (Bearer) Token(r *http.Request) string {
 }
 
 // loginBody is the OAuth2 token response FastAPI Users sends.
+// CarriesRefresh implements RefreshCarrier: the login body carries it.
+func (Bearer) CarriesRefresh() {}
+
 type loginBody struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	ExpiresIn    int64  `json:"expires_in,omitempty"`
 }
 
-// WriteLogin writes 200 {"access_token": l.AccessToken, "token_type": "bearer"},
+// WriteLogin writes 200 {"access_token": l.AccessToken, "token_type": "bearer"}
+// (with "refresh_token" and "expires_in" when l has a refresh token),
 // not cacheable (RFC 6749 §5.1).
 func (Bearer) WriteLogin(w http.ResponseWriter, l Login) error {
 	if !validToken(l.AccessToken) {
 		return errors.New("transport: bearer: access token is not a token68")
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpjson.Write(w, http.StatusOK, loginBody{AccessToken: l.AccessToken, TokenType: "bearer"})
+	body := loginBody{AccessToken: l.AccessToken, TokenType: "bearer"}
+	if l.RefreshToken != "" {
+		// OAuth2's token response (RFC 6749 §5.1) with a refresh token.
+		body.RefreshToken, body.ExpiresIn = l.RefreshToken, int64(l.Lifetime.Seconds())
+	}
+	httpjson.Write(w, http.StatusOK, body)
 	return nil
 }
 

@@ -12,6 +12,8 @@ type Login struct {
 	AccessToken string
 	// Lifetime is how long the access token lives (the cookie's Max-Age).
 	Lifetime time.Duration
+	// RefreshToken, when not empty, is the refresh token issued with it.
+	RefreshToken string
 }
 
 // Transport reads the token a request carries and writes the responses to
@@ -30,4 +32,11 @@ type Transport interface {
 // state-changing requests. CheckOrigin returns an error for such a request.
 type OriginChecker interface {
 	CheckOrigin(r *http.Request) error
+}
+
+// RefreshCarrier is implemented by transports that hand a refresh token to
+// the client with a login (Bearer, in the JSON body). A backend offers
+// refresh tokens only with such a transport.
+type RefreshCarrier interface {
+	CarriesRefresh()
 }

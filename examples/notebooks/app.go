@@ -234,7 +234,10 @@ func newApp(st dbopen.Store, notes *notebookStore, rdb *redis.Client, mailer mai
 // sharing that Redis sees them. Passwords are hashed with the production
 // argon2id parameters (the default).
 func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st})
+	// The jwt backend issues refresh tokens: API clients stay logged in
+	// without keeping the password, and a stolen refresh token is caught.
+	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st,
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st}})
 	if err != nil {
 		return nil, err
 	}

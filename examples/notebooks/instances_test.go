@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -201,6 +202,47 @@ func TestInstances(t *testing.T) {
 			onA.expectDetail(http.StatusUnauthorized, "GET", "/users/me", "", `{"detail":"Unauthorized"}`)
 			on(onA, b).expectDetail(http.StatusUnauthorized, "GET", "/users/me", "", `{"detail":"Unauthorized"}`)
 		}
+	})
+
+	t.Run("a refresh token replayed on the other instance is caught", func(t *testing.T) {
+		register(t, a.base, "hopper@example.com", pw)
+		form := url.Values{"username": {"hopper@example.com"}, "password": {pw}}.Encode()
+		res, err := http.Post(a.base+"/auth/jwt/login", "application/x-www-form-urlencoded", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			Access  string `json:"access_token"`
+			Refresh string `json:"refresh_token"`
+		}
+		json.NewDecoder(res.Body).Decode(&tok)
+		res.Body.Close()
+		refresh := func(in *instance, token string) (int, string) {
+			res, err := http.Post(in.base+"/auth/jwt/refresh", "application/json", strings.NewReader(`{"refresh_token":"`+token+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var next struct {
+				Refresh string `json:"refresh_token"`
+			}
+			json.NewDecoder(res.Body).Decode(&next)
+			return res.StatusCode, next.Refresh
+		}
+		status, rotated := refresh(a, tok.Refresh) // rotated on A
+		if status != http.StatusOK || rotated == "" {
+			t.Fatalf("refresh on A: %d", status)
+		}
+		if status, _ := refresh(b, tok.Refresh); status != http.StatusBadRequest { // the old one, on B
+			t.Fatalf("replay on B: %d, want 400", status)
+		}
+		// The whole session is over, on both: the rotated token, and the
+		// access token of the login.
+		if status, _ := refresh(a, rotated); status != http.StatusBadRequest {
+			t.Fatalf("the rotated token after the replay: %d, want 400", status)
+		}
+		access := &client{t: t, base: a.base, hdr: http.Header{"Authorization": {"Bearer " + tok.Access}}}
+		on(access, b).expectDetail(http.StatusUnauthorized, "GET", "/users/me", "", `{"detail":"Unauthorized"}`)
 	})
 
 	t.Run("password change on A ends the sessions on B", func(t *testing.T) {

@@ -27,6 +27,7 @@ type Store interface {
 	store.UserLister
 	store.AccessTokenStore
 	store.RevocationStore
+	store.RefreshTokenStore
 	store.Migrator
 	DB() *sqlx.DB
 }

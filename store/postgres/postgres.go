@@ -36,8 +36,8 @@ import (
 var migrations embed.FS
 
 // Store is the PostgreSQL implementation of store.UserStore,
-// store.UserLister, store.AccessTokenStore, store.RevocationStore and
-// store.Migrator. It is safe for concurrent use.
+// store.UserLister, store.AccessTokenStore, store.RevocationStore,
+// store.RefreshTokenStore and store.Migrator. It is safe for concurrent use.
 //
 // Its methods are those of the SQL shared by both databases (the embedded
 // store), each documented by the interface it implements; DB returns the

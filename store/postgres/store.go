@@ -3,9 +3,10 @@ package postgres
 import "github.com/go-authkit/authkit/store"
 
 var (
-	_ store.UserStore        = (*Store)(nil)
-	_ store.UserLister       = (*Store)(nil)
-	_ store.AccessTokenStore = (*Store)(nil)
-	_ store.RevocationStore  = (*Store)(nil)
-	_ store.Migrator         = (*Store)(nil)
+	_ store.UserStore         = (*Store)(nil)
+	_ store.UserLister        = (*Store)(nil)
+	_ store.AccessTokenStore  = (*Store)(nil)
+	_ store.RevocationStore   = (*Store)(nil)
+	_ store.RefreshTokenStore = (*Store)(nil)
+	_ store.Migrator          = (*Store)(nil)
 )

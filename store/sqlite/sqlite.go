@@ -84,8 +84,8 @@ func Open(ctx context.Context, path string) (*sqlx.DB, error) {
 }
 
 // Store is the SQLite implementation of store.UserStore, store.UserLister,
-// store.AccessTokenStore, store.RevocationStore and store.Migrator.
-// It is safe for concurrent use.
+// store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore
+// and store.Migrator. It is safe for concurrent use.
 //
 // Its methods are those of the SQL shared by both databases (the embedded
 // store), each documented by the interface it implements; DB returns the

@@ -10,9 +10,10 @@
 // The suite checks the semantics documented in package store: not-found
 // sentinels, canonical email collisions (also when 50 callers race),
 // token lookups, session records (listed, touched, ended by id),
-// revocations and cut-offs, expiry purges, deletion of everything a user
-// owns, time precision, and that strings which look like SQL are stored
-// verbatim.
+// revocations and cut-offs, refresh token families (rotation, reuse, also
+// when 50 callers race to rotate one token), expiry purges, deletion of
+// everything a user owns, time precision, and that strings which look
+// like SQL are stored verbatim.
 package storetest
 
 import (
@@ -35,6 +36,7 @@ type Store interface {
 	store.UserLister
 	store.AccessTokenStore
 	store.RevocationStore
+	store.RefreshTokenStore
 }
 
 // Run runs the suite as subtests of t, one after another. newStore is
@@ -75,6 +77,20 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TimePrecision", testTimePrecision},
 		{"InjectionVerbatim", testInjectionVerbatim},
 		{"Fields", testFields},
+		{"RefreshCreateAndRotate", testRefreshCreateAndRotate},
+		{"RefreshRotateKeepsFamily", testRefreshRotateKeepsFamily},
+		{"RefreshUnknownUser", testRefreshUnknownUser},
+		{"RefreshNotFound", testRefreshNotFound},
+		{"RefreshReused", testRefreshReused},
+		{"RefreshRotateRace", testRefreshRotateRace},
+		{"RefreshFamilies", testRefreshFamilies},
+		{"DeleteRefreshFamily", testDeleteRefreshFamily},
+		{"DeleteUserRefreshFamilies", testDeleteUserRefreshFamilies},
+		{"DeleteRefreshTokensBefore", testDeleteRefreshTokensBefore},
+		{"RefreshFaultIsNotNotFound", testRefreshFaultIsNotNotFound},
+		{"DeleteUserRemovesRefreshTokens", testDeleteUserRemovesRefreshTokens},
+		{"RefreshTimePrecision", testRefreshTimePrecision},
+		{"RefreshInjectionVerbatim", testRefreshInjectionVerbatim},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,7 +52,8 @@ func document() ([]byte, error) {
 		return nil, err
 	}
 	// The secret signs nothing here; it only has to be long enough.
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("openapi generator: signs nothing at all"), Store: st})
+	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("openapi generator: signs nothing at all"), Store: st,
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st}}) // as the example's jwt backend
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,8 @@ func TestCheckedInDocumentIsCurrent(t *testing.T) {
 }
 
 // The document lists every error code CONTRACT.md gives these routes
-// (the OAuth and refresh-token codes belong to routes authkit does not
-// have), and only those.
+// (the OAuth codes belong to routes authkit does not have yet), and only
+// those.
 func TestDocumentListsTheContractsCodes(t *testing.T) {
 	doc, err := document()
 	if err != nil {
@@ -68,7 +68,7 @@ func TestDocumentListsTheContractsCodes(t *testing.T) {
 		"RESET_PASSWORD_BAD_TOKEN", "RESET_PASSWORD_INVALID_PASSWORD",
 		"VERIFY_USER_BAD_TOKEN", "VERIFY_USER_ALREADY_VERIFIED",
 		"UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD", "UPDATE_USER_BAD_CURRENT_PASSWORD",
-		"TOO_MANY_REQUESTS",
+		"TOO_MANY_REQUESTS", "REFRESH_TOKEN_INVALID",
 	}
 	for _, code := range want {
 		if !found[code] {

@@ -8,8 +8,10 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,9 +109,11 @@ func TestDeleteUserRemovesRows(t *testing.T) {
 			must(t, st.CreateAccessToken(ctx, store.AccessToken{Hash: u.Email, UserID: u.ID, CreatedAt: now}))
 			must(t, st.RevokeToken(ctx, "jti-"+u.Email, u.ID, now))
 			must(t, st.RevokeUserTokens(ctx, u.ID, now, "keep"))
+			must(t, st.CreateRefreshToken(ctx, store.RefreshToken{Hash: "r-" + u.Email, FamilyID: "f", UserID: u.ID,
+				CreatedAt: now, FamilyCreatedAt: now}))
 		}
 		must(t, st.DeleteUser(ctx, gone.ID))
-		for _, table := range []string{"authkit_access_tokens", "authkit_revoked_tokens", "authkit_token_cutoffs"} {
+		for _, table := range []string{"authkit_access_tokens", "authkit_revoked_tokens", "authkit_token_cutoffs", "authkit_refresh_tokens"} {
 			if n := count(t, st, "SELECT count(*) FROM "+table+" WHERE user_id = ?", gone.ID); n != 0 {
 				t.Errorf("%s: %d rows left for the deleted user", table, n)
 			}
@@ -156,6 +160,11 @@ func TestFaultsWrapTheirCause(t *testing.T) {
 			"DeleteUser":  st.DeleteUser(ctx, u.ID),
 			"Migrate":     st.Migrate(ctx),
 			"RevokeToken": st.RevokeToken(ctx, "x", u.ID, now),
+			"RotateRefreshToken": func() error {
+				_, err := st.RotateRefreshToken(ctx, "x", store.RefreshToken{Hash: "y", CreatedAt: now})
+				return err
+			}(),
+			"DeleteRefreshFamily": func() error { _, err := st.DeleteRefreshFamily(ctx, u.ID, "f"); return err }(),
 		} {
 			if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "authkit/store: ") {
 				t.Errorf("%s: err = %v, want authkit/store: ...: context canceled", name, err)
@@ -172,6 +181,8 @@ func TestStoredForm(t *testing.T) {
 	each(t, func(t *testing.T, st sqlStore) {
 		u := mkUser(t, st, " Zoë@X.io")
 		must(t, st.RevokeUserTokens(ctx, u.ID, now, ""))
+		must(t, st.CreateRefreshToken(ctx, store.RefreshToken{Hash: "r", FamilyID: "f", UserID: u.ID,
+			CreatedAt: now, FamilyCreatedAt: now}))
 		db := st.DB()
 
 		var canon string
@@ -182,12 +193,19 @@ func TestStoredForm(t *testing.T) {
 		if n := count(t, st, "SELECT count(*) FROM authkit_token_cutoffs WHERE keep_token_id IS NULL"); n != 1 {
 			t.Errorf("no kept token is not stored as NULL")
 		}
+		if n := count(t, st, "SELECT count(*) FROM authkit_refresh_tokens WHERE used_at IS NULL"); n != 1 {
+			t.Errorf("an unused refresh token is not stored with used_at NULL")
+		}
 		if db.DriverName() == "sqlite3" {
 			var micros int64
 			var typ string
 			must(t, db.QueryRow("SELECT created_at, typeof(created_at) FROM authkit_users").Scan(&micros, &typ))
 			if typ != "integer" || micros != now.UnixMicro() {
 				t.Errorf("created_at = %d (%s), want %d (integer)", micros, typ, now.UnixMicro())
+			}
+			must(t, db.QueryRow("SELECT family_created_at, typeof(family_created_at) FROM authkit_refresh_tokens").Scan(&micros, &typ))
+			if typ != "integer" || micros != now.UnixMicro() {
+				t.Errorf("family_created_at = %d (%s), want %d (integer)", micros, typ, now.UnixMicro())
 			}
 			return
 		}
@@ -198,7 +216,8 @@ func TestStoredForm(t *testing.T) {
 		}
 		var types []string
 		must(t, db.Select(&types, `SELECT DISTINCT data_type FROM information_schema.columns
-			WHERE table_schema = current_schema() AND column_name IN ('created_at', 'updated_at', 'expires_at', 'not_before', 'applied_at', 'last_used_at')`))
+			WHERE table_schema = current_schema() AND column_name IN ('created_at', 'updated_at', 'expires_at', 'not_before', 'applied_at', 'last_used_at',
+			                  'family_created_at', 'used_at')`))
 		if len(types) != 1 || types[0] != "timestamp with time zone" {
 			t.Errorf("time columns are %v", types)
 		}
@@ -250,8 +269,8 @@ func TestOneRoundTrip(t *testing.T) {
 	// The counter sees every statement.
 	n.Store(0)
 	must(t, s.DeleteUser(ctx, u.ID))
-	if got := n.Load(); got != 4 {
-		t.Errorf("DeleteUser sent %d statements, want 4", got)
+	if got := n.Load(); got != 5 {
+		t.Errorf("DeleteUser sent %d statements, want 5", got)
 	}
 }
 
@@ -363,4 +382,51 @@ func TestAdoptedUpgradeKeepsTokens(t *testing.T) {
 		createFastAPIUsersSchema(t, db, "user")
 		checkUpgradedTokens(t, adopt(t, b, db, "user"), 1003)
 	})
+}
+
+// TestRotateRaceDeferredSQLite races rotations on a SQLite database not
+// opened by sqlite.Open: its transactions are deferred, not immediate, and
+// still exactly one rotation wins, the others told of a reuse rather than
+// failing with "database is locked".
+func TestRotateRaceDeferredSQLite(t *testing.T) {
+	ctx := context.Background()
+	dsn := "file:" + filepath.Join(t.TempDir(), "deferred.db") + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on"
+	db, err := sqlx.Open("sqlite3", dsn)
+	must(t, err)
+	defer db.Close()
+	st, err := sqlite.New(db)
+	s := migrated(t, st, err)
+	u := mkUser(t, s, "deferred@x.io")
+	first := store.RefreshToken{Hash: "first", FamilyID: "f", UserID: u.ID, CreatedAt: now, FamilyCreatedAt: now}
+	must(t, s.CreateRefreshToken(ctx, first))
+
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			next := first
+			next.Hash = fmt.Sprintf("next-%d", i)
+			_, errs[i] = s.RotateRefreshToken(ctx, first.Hash, next)
+		})
+	}
+	close(start)
+	wg.Wait()
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, store.ErrTokenReused):
+			t.Errorf("rotation #%d: %v, want nil or ErrTokenReused", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d rotations won, want 1", wins)
+	}
+	if c := count(t, s, "SELECT count(*) FROM authkit_refresh_tokens"); c != 2 {
+		t.Errorf("%d refresh tokens stored, want 2", c)
+	}
 }

@@ -15,8 +15,8 @@ import (
 )
 
 // Store implements store.UserStore, store.UserLister,
-// store.AccessTokenStore, store.RevocationStore and store.Migrator over
-// any database/sql driver described by a Dialect.
+// store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore
+// and store.Migrator over any database/sql driver described by a Dialect.
 type Store struct {
 	db *sqlx.DB
 	d  Dialect
@@ -26,11 +26,12 @@ type Store struct {
 }
 
 var (
-	_ store.UserStore        = (*Store)(nil)
-	_ store.UserLister       = (*Store)(nil)
-	_ store.AccessTokenStore = (*Store)(nil)
-	_ store.RevocationStore  = (*Store)(nil)
-	_ store.Migrator         = (*Store)(nil)
+	_ store.UserStore         = (*Store)(nil)
+	_ store.UserLister        = (*Store)(nil)
+	_ store.AccessTokenStore  = (*Store)(nil)
+	_ store.RevocationStore   = (*Store)(nil)
+	_ store.RefreshTokenStore = (*Store)(nil)
+	_ store.Migrator          = (*Store)(nil)
 )
 
 // New returns a Store over db, keeping its users where sc says. It does
@@ -95,12 +96,14 @@ const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superus
 type queries struct {
 	createUser, userByID, userByEmail, updateUser, listUsers  string
 	deleteUser, deleteUserTokens, deleteUserRevoked           string
-	deleteUserCutoff                                          string
+	deleteUserCutoff, deleteUserRefresh                       string
 	createToken, userByToken, deleteToken, deleteTokensOfUser string
 	deleteTokensBefore, tokensOfUser, touchToken              string
 	deleteTokenSession                                        string
 	userForToken, revokeToken, revokeUserTokens, purgeRevoked string
 	selectMigrations, insertMigration                         string
+
+	refresh refreshQueries
 }
 
 // tokenColumns lists the columns of an access token t under tokenRow's
@@ -133,6 +136,7 @@ func rebindQueries(bindType int, ut userTable) queries {
 		deleteUserTokens:  r(`DELETE FROM authkit_access_tokens WHERE user_id = ?`),
 		deleteUserRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE user_id = ?`),
 		deleteUserCutoff:  r(`DELETE FROM authkit_token_cutoffs WHERE user_id = ?`),
+		deleteUserRefresh: r(`DELETE FROM authkit_refresh_tokens WHERE user_id = ?`),
 
 		// Inserting from the users makes a token for a missing user a
 		// no-op that Go sees, whether or not foreign keys are enforced.
@@ -171,6 +175,8 @@ func rebindQueries(bindType int, ut userTable) queries {
 
 		selectMigrations: r(`SELECT version FROM authkit_migrations`),
 		insertMigration:  r(`INSERT INTO authkit_migrations (version, applied_at) VALUES (?, ?)`),
+
+		refresh: rebindRefreshQueries(r),
 	}
 }
 
@@ -348,7 +354,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	if err := mustHaveChanged(res, "delete user", store.ErrUserNotFound); err != nil {
 		return err
 	}
-	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRevoked, s.q.deleteUserCutoff} {
+	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRefresh, s.q.deleteUserRevoked, s.q.deleteUserCutoff} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fault("delete user", err)
 		}

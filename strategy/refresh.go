@@ -1,0 +1,257 @@
+package strategy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+)
+
+// Default lifetimes of refresh tokens.
+const (
+	// DefaultRefreshLifetime is how long a session lasts from its login,
+	// however often it is refreshed.
+	DefaultRefreshLifetime = 30 * 24 * time.Hour
+	// DefaultRefreshIdleLifetime is how long a refresh token stays good
+	// unused.
+	DefaultRefreshIdleLifetime = 7 * 24 * time.Hour
+)
+
+// ErrRefreshReused is returned by Refresh for a refresh token that was
+// already exchanged: someone holds a copy. The whole session has been
+// ended. It wraps ErrInvalidToken.
+var ErrRefreshReused = fmt.Errorf("%w: refresh token reused; its session is ended", ErrInvalidToken)
+
+// RefreshConfig configures refresh tokens: opaque, 256-bit, only their
+// SHA-256 stored, rotated at every use, with reuse detection.
+type RefreshConfig struct {
+	// Store keeps the refresh token families. Required.
+	Store store.RefreshTokenStore
+	// Users loads the user of a refresh. Required.
+	Users store.UserStore
+	// Lifetime is the absolute lifetime of a session, from its login;
+	// DefaultRefreshLifetime when zero.
+	Lifetime time.Duration
+	// IdleLifetime is how long a refresh token stays good unused;
+	// DefaultRefreshIdleLifetime when zero.
+	IdleLifetime time.Duration
+}
+
+// Refresher is implemented by strategies that issue refresh tokens.
+type Refresher interface {
+	// RefreshLifetime is the absolute lifetime of a session; 0 when the
+	// strategy is configured without refresh tokens.
+	RefreshLifetime() time.Duration
+	// WriteWithRefresh issues an access token and the refresh token of a
+	// new session.
+	WriteWithRefresh(ctx context.Context, u *store.User) (access, refresh string, err error)
+	// Refresh exchanges a refresh token for a new pair and retires it.
+	// ErrInvalidToken for an unknown, expired or ended one; ErrRefreshReused
+	// for one used before, whose session it then ends.
+	Refresh(ctx context.Context, refreshToken string) (u *store.User, access, refresh string, err error)
+}
+
+type refresher struct {
+	store          store.RefreshTokenStore
+	users          store.UserStore
+	lifetime, idle time.Duration
+}
+
+func newRefresher(cfg RefreshConfig) (*refresher, error) {
+	switch {
+	case cfg.Store == nil || cfg.Users == nil:
+		return nil, errors.New("refresh: Store and Users are required")
+	case cfg.Lifetime < 0 || cfg.IdleLifetime < 0:
+		return nil, errors.New("refresh: lifetimes must not be negative")
+	}
+	r := &refresher{store: cfg.Store, users: cfg.Users, lifetime: cfg.Lifetime, idle: cfg.IdleLifetime}
+	if r.lifetime == 0 {
+		r.lifetime = DefaultRefreshLifetime
+	}
+	if r.idle == 0 {
+		r.idle = DefaultRefreshIdleLifetime
+	}
+	r.idle = min(r.idle, r.lifetime)
+	return r, nil
+}
+
+var (
+	_ Refresher      = (*JWT)(nil)
+	_ SessionManager = (*JWT)(nil)
+)
+
+// sessionClaims bind an access token to its refresh session.
+type sessionClaims struct {
+	SessionID string `json:"sid,omitempty"`
+}
+
+// RefreshLifetime implements Refresher.
+func (j *JWT) RefreshLifetime() time.Duration {
+	if j.refresh == nil {
+		return 0
+	}
+	return j.refresh.lifetime
+}
+
+// WriteWithRefresh implements Refresher: a new session (a family of refresh
+// tokens) whose first access token carries its id in the sid claim.
+func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, string, error) {
+	if j.refresh == nil {
+		return "", "", errors.New("strategy: jwt: refresh tokens are not configured")
+	}
+	if u == nil {
+		return "", "", errors.New("strategy: jwt: write: no user")
+	}
+	now := j.now()
+	// A login is a chance to forget the sessions past their lifetime.
+	if err := j.refresh.store.DeleteRefreshTokensBefore(ctx, now.Add(-j.refresh.lifetime)); err != nil {
+		return "", "", fmt.Errorf("strategy: jwt: refresh purge: %w", err)
+	}
+	token, hash, err := NewOpaqueToken()
+	if err != nil {
+		return "", "", fmt.Errorf("strategy: jwt: %w", err)
+	}
+	id, err := newV7(now)
+	if err != nil {
+		return "", "", fmt.Errorf("strategy: jwt: %w", err)
+	}
+	c := ClientFrom(ctx).Clean()
+	family := "s-" + uuid.NewString()
+	err = j.refresh.store.CreateRefreshToken(ctx, store.RefreshToken{
+		Hash: hash, FamilyID: family, UserID: u.ID, AccessTokenID: id.String(),
+		CreatedAt: now, FamilyCreatedAt: now, UserAgent: c.UserAgent, IP: c.IP,
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	access, err := j.signer.signAs(u.ID.String(), id, now, sessionClaims{family})
+	if err != nil {
+		return "", "", err
+	}
+	return access, token, nil
+}
+
+// Refresh implements Refresher.
+func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, string, string, error) {
+	if j.refresh == nil {
+		return nil, "", "", errors.New("strategy: jwt: refresh tokens are not configured")
+	}
+	hash, ok := OpaqueTokenHash(refreshToken)
+	if !ok {
+		return nil, "", "", fmt.Errorf("%w: malformed refresh token", ErrInvalidToken)
+	}
+	next, nextHash, err := NewOpaqueToken()
+	if err != nil {
+		return nil, "", "", fmt.Errorf("strategy: jwt: %w", err)
+	}
+	now := j.now()
+	id, err := newV7(now)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("strategy: jwt: %w", err)
+	}
+	c := ClientFrom(ctx).Clean()
+	used, err := j.refresh.store.RotateRefreshToken(ctx, hash, store.RefreshToken{
+		Hash: nextHash, AccessTokenID: id.String(), CreatedAt: now, UserAgent: c.UserAgent, IP: c.IP,
+	})
+	switch {
+	case errors.Is(err, store.ErrTokenNotFound):
+		return nil, "", "", fmt.Errorf("%w: unknown refresh token", ErrInvalidToken)
+	case errors.Is(err, store.ErrTokenReused):
+		if err := j.EndSession(ctx, used.UserID, used.FamilyID); err != nil {
+			return nil, "", "", err
+		}
+		return nil, "", "", ErrRefreshReused
+	case err != nil:
+		return nil, "", "", fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	if now.Sub(used.FamilyCreatedAt) >= j.refresh.lifetime || now.Sub(used.CreatedAt) >= j.refresh.idle {
+		if err := j.EndSession(ctx, used.UserID, used.FamilyID); err != nil {
+			return nil, "", "", err
+		}
+		return nil, "", "", fmt.Errorf("%w: refresh token expired", ErrInvalidToken)
+	}
+	u, err := j.refresh.users.UserByID(ctx, used.UserID)
+	switch {
+	case errors.Is(err, store.ErrUserNotFound):
+		return nil, "", "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	case err != nil:
+		return nil, "", "", fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	access, err := j.signer.signAs(u.ID.String(), id, now, sessionClaims{used.FamilyID})
+	if err != nil {
+		return nil, "", "", err
+	}
+	return u, access, next, nil
+}
+
+// Sessions implements SessionManager: the user's refresh sessions (access
+// tokens issued without refresh are not sessions that can be listed).
+func (j *JWT) Sessions(ctx context.Context, userID uuid.UUID) ([]Session, error) {
+	if j.refresh == nil {
+		return []Session{}, nil
+	}
+	fams, err := j.refresh.store.RefreshFamilies(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("strategy: jwt: sessions: %w", err)
+	}
+	now := j.now()
+	out := make([]Session, 0, len(fams))
+	for _, f := range fams {
+		if now.Sub(f.FamilyCreatedAt) >= j.refresh.lifetime || now.Sub(f.CreatedAt) >= j.refresh.idle {
+			continue
+		}
+		out = append(out, Session{ID: f.FamilyID, CreatedAt: f.FamilyCreatedAt, LastUsedAt: f.CreatedAt, UserAgent: f.UserAgent, IP: f.IP})
+	}
+	return out, nil
+}
+
+// SessionOf implements SessionManager: the session an access token was
+// issued in.
+func (j *JWT) SessionOf(_ context.Context, token string) (string, error) {
+	sid := j.sessionID(token)
+	if sid == "" {
+		return "", fmt.Errorf("%w: no session", ErrInvalidToken)
+	}
+	return sid, nil
+}
+
+// EndSession implements SessionManager: the session's refresh tokens are
+// deleted and the access tokens issued with them revoked, at once.
+func (j *JWT) EndSession(ctx context.Context, userID uuid.UUID, sessionID string) error {
+	if j.refresh == nil {
+		return nil
+	}
+	gone, err := j.refresh.store.DeleteRefreshFamily(ctx, userID, sessionID)
+	if err != nil {
+		return fmt.Errorf("strategy: jwt: end session: %w", err)
+	}
+	return j.revokeAccess(ctx, gone)
+}
+
+// revokeAccess revokes the access tokens issued with refresh tokens that
+// are gone, those that may still be alive.
+func (j *JWT) revokeAccess(ctx context.Context, gone []store.RefreshToken) error {
+	oldest := j.now().Add(-j.signer.Lifetime() - j.signer.Leeway())
+	for _, t := range gone {
+		if t.AccessTokenID == "" || t.CreatedAt.Before(oldest) {
+			continue
+		}
+		until := t.CreatedAt.Add(j.signer.Lifetime() + j.signer.Leeway())
+		if err := j.store.RevokeToken(ctx, t.AccessTokenID, t.UserID, until); err != nil {
+			return fmt.Errorf("strategy: jwt: revoke: %w", err)
+		}
+	}
+	return nil
+}
+
+// sessionID is the sid claim of a valid access token, or "".
+func (j *JWT) sessionID(token string) string {
+	var c sessionClaims
+	if _, err := j.signer.Parse(token, &c); err != nil {
+		return ""
+	}
+	return c.SessionID
+}
