@@ -62,14 +62,20 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 		},
 	}
 	if rf := refresher(b); rf != nil {
-		routes = append(routes, Route{
+		route := Route{
 			Method: http.MethodPost, Path: "/refresh", Summary: "Refresh (" + b.Name + ")",
 			OperationID: "auth:" + b.Name + ".refresh", Tags: []string{"auth"},
 			Description: "Exchanges a refresh token for a new access token and refresh token. Each refresh token is good once: presenting a used one ends its whole session (it was stolen).",
 			Request:     jsonBody(refreshSchema()),
 			Responses:   []Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), unavailable()},
 			Handler:     k.handle(k.refresh(b, rf)),
-		})
+		}
+		if refusesCrossSite(b) {
+			// The refresh cookie carries the token; no body.
+			route.Request = nil
+			route.Responses = []Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), forbidden("Refused: " + crossSite + "."), unavailable()}
+		}
+		routes = append(routes, route)
 	}
 	return NewRouter(routes...)
 }
@@ -81,21 +87,32 @@ func refresher(b *AuthenticationBackend) strategy.Refresher {
 	if !ok || rf.RefreshLifetime() == 0 {
 		return nil
 	}
-	if _, ok := b.Transport.(transport.RefreshCarrier); !ok {
+	if c, ok := b.Transport.(transport.RefreshCarrier); !ok || !c.CarriesRefresh() {
 		return nil
 	}
 	return rf
 }
 
 func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(w http.ResponseWriter, r *http.Request) error {
+	carrier := b.Transport.(transport.RefreshCarrier) // refresher checked it
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f, err := k.decodeJSON(w, r)
-		if err != nil {
-			return err
-		}
-		token, _ := f.String("refresh_token", true)
-		if err := f.err(); err != nil {
-			return err
+		token := carrier.RefreshToken(r)
+		if token != "" {
+			// A cookie the browser sent on its own: not from another site.
+			if oc, ok := b.Transport.(transport.OriginChecker); ok {
+				if err := oc.CheckOrigin(r); err != nil {
+					return errForbidden
+				}
+			}
+		} else {
+			f, err := k.decodeJSON(w, r)
+			if err != nil {
+				return err
+			}
+			token, _ = f.String("refresh_token", true)
+			if err := f.err(); err != nil {
+				return err
+			}
 		}
 		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
 		u, access, next, err := rf.Refresh(ctx, token)
@@ -113,7 +130,9 @@ func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(
 			return errDetail(http.StatusBadRequest, "REFRESH_TOKEN_INVALID")
 		}
 		k.audit(r, "refresh", u, "backend", b.Name)
-		return b.Transport.WriteLogin(w, transport.Login{AccessToken: access, Lifetime: b.Strategy.Lifetime(), RefreshToken: next})
+		return b.Transport.WriteLogin(w, transport.Login{
+			AccessToken: access, Lifetime: b.Strategy.Lifetime(), RefreshToken: next, RefreshLifetime: rf.RefreshLifetime(),
+		})
 	}
 }
 
@@ -246,6 +265,7 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
 		login := transport.Login{Lifetime: b.Strategy.Lifetime()}
 		if rf := refresher(b); rf != nil {
+			login.RefreshLifetime = rf.RefreshLifetime()
 			login.AccessToken, login.RefreshToken, err = rf.WriteWithRefresh(ctx, u)
 		} else {
 			login.AccessToken, err = b.Strategy.Write(ctx, u)

@@ -1,6 +1,8 @@
 package authkit_test
 
 import (
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/go-authkit/authkit/transport"
 	"net/http"
 	"testing"
 
@@ -124,5 +126,62 @@ func TestRefreshEnds(t *testing.T) {
 			e.patchJSON("/users/"+id, `{"is_active":false}`, admin)
 			expect(t, e.refresh(refresh), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
 		})
+	})
+}
+
+// The cookie transport carries refresh tokens in a second cookie, sent to
+// the refresh route only.
+func TestRefreshCookie(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		e := open(func(c *authkit.Config) {
+			st := c.Users.(testStore)
+			jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte(testSecret), Store: st,
+				Refresh: &strategy.RefreshConfig{Store: st, Users: st}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cookie, err := transport.NewCookie(transport.CookieConfig{Name: "session", RefreshPath: "/auth/cookierefresh/refresh"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Backends = append(c.Backends, authkit.AuthenticationBackend{Name: "cookierefresh", Transport: cookie, Strategy: jwt})
+		})
+		e.register("ector@camelot.bt", goodPassword)
+		r := e.do(http.MethodPost, "/auth/cookierefresh/login", "application/x-www-form-urlencoded", "username=ector%40camelot.bt&password="+goodPassword)
+		expect(t, r, http.StatusNoContent, "")
+		access, refresh := findCookie(t, r.header, "session"), findCookie(t, r.header, "__Secure-session_refresh")
+		if refresh.Path != "/auth/cookierefresh/refresh" || !refresh.HttpOnly || !refresh.Secure ||
+			refresh.SameSite != http.SameSiteStrictMode || refresh.MaxAge != 30*24*3600 || access.Path != "/" {
+			t.Fatalf("cookies %+v %+v", access, refresh)
+		}
+		withCookie := func(c *http.Cookie) cred {
+			return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) }
+		}
+		if r := e.get("/users/me", withCookie(access)); r.status != http.StatusOK {
+			t.Fatalf("me: %d", r.status)
+		}
+		// Refreshed with the cookie alone.
+		r = e.do(http.MethodPost, "/auth/cookierefresh/refresh", "", "", withCookie(refresh))
+		expect(t, r, http.StatusNoContent, "")
+		access2, refresh2 := findCookie(t, r.header, "session"), findCookie(t, r.header, "__Secure-session_refresh")
+		if r := e.get("/users/me", withCookie(access2)); r.status != http.StatusOK {
+			t.Fatalf("me after refresh: %d", r.status)
+		}
+		// Not from another site.
+		expect(t, e.do(http.MethodPost, "/auth/cookierefresh/refresh", "", "", withCookie(refresh2),
+			func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") }), http.StatusForbidden, `{"detail":"Forbidden"}`)
+		// The old cookie again: theft; the session ends.
+		expect(t, e.do(http.MethodPost, "/auth/cookierefresh/refresh", "", "", withCookie(refresh)), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+		expect(t, e.do(http.MethodPost, "/auth/cookierefresh/refresh", "", "", withCookie(refresh2)), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+		expect(t, e.get("/users/me", withCookie(access2)), http.StatusUnauthorized, `{"detail":"Unauthorized"}`)
+		// Logout expires both cookies.
+		r = e.do(http.MethodPost, "/auth/cookierefresh/login", "application/x-www-form-urlencoded", "username=ector%40camelot.bt&password="+goodPassword)
+		out := e.do(http.MethodPost, "/auth/cookierefresh/logout", "", "", withCookie(findCookie(t, r.header, "session")))
+		expect(t, out, http.StatusNoContent, "")
+		if findCookie(t, out.header, "session").MaxAge != -1 || findCookie(t, out.header, "__Secure-session_refresh").MaxAge != -1 {
+			t.Fatalf("logout cookies %v", out.header.Values("Set-Cookie"))
+		}
+		expect(t, e.do(http.MethodPost, "/auth/cookierefresh/refresh", "", "", withCookie(findCookie(t, r.header, "__Secure-session_refresh"))),
+			http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
 	})
 }

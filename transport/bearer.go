@@ -37,7 +37,11 @@ func (Bearer) Token(r *http.Request) string {
 
 // loginBody is the OAuth2 token response FastAPI Users sends.
 // CarriesRefresh implements RefreshCarrier: the login body carries it.
-func (Bearer) CarriesRefresh() {}
+func (Bearer) CarriesRefresh() bool { return true }
+
+// RefreshToken implements RefreshCarrier: a bearer client sends its refresh
+// token in the body, never in a header or the URL.
+func (Bearer) RefreshToken(*http.Request) string { return "" }
 
 type loginBody struct {
 	AccessToken  string `json:"access_token"`

@@ -34,6 +34,11 @@ type CookieConfig struct {
 	// TrustedOrigins are origins ("https://app.example.com") whose
 	// cross-origin state-changing requests are nonetheless allowed.
 	TrustedOrigins []string
+	// RefreshPath, when set, is where the backend's refresh route is
+	// mounted ("/auth/cookie/refresh"): refresh tokens then travel in a
+	// second HttpOnly cookie, SameSite=Strict, that the browser sends to
+	// that path only. Empty: this transport carries no refresh tokens.
+	RefreshPath string
 }
 
 // Cookie carries the token in an HttpOnly cookie: login answers 204 with
@@ -47,11 +52,14 @@ type Cookie struct {
 	secure   bool
 	sameSite http.SameSite
 	cop      *http.CrossOriginProtection
+	// refreshName and refreshPath: the refresh cookie, when configured.
+	refreshName, refreshPath string
 }
 
 var (
-	_ Transport     = (*Cookie)(nil)
-	_ OriginChecker = (*Cookie)(nil)
+	_ Transport      = (*Cookie)(nil)
+	_ OriginChecker  = (*Cookie)(nil)
+	_ RefreshCarrier = (*Cookie)(nil)
 )
 
 // NewCookie returns a Cookie transport configured by cfg, or an error for
@@ -104,7 +112,49 @@ func NewCookie(cfg CookieConfig) (*Cookie, error) {
 			return nil, fmt.Errorf("transport: cookie: trusted origin: %w", err)
 		}
 	}
+	if cfg.RefreshPath != "" {
+		if !strings.HasPrefix(cfg.RefreshPath, "/") {
+			return nil, errors.New("transport: cookie: RefreshPath must start with /")
+		}
+		// A __Host- cookie must have Path=/, so the refresh cookie takes
+		// the next best prefix.
+		base := c.name
+		if hasPrefixFold(base, "__Host-") {
+			base = base[len("__Host-"):]
+		}
+		c.refreshName, c.refreshPath = base+"_refresh", cfg.RefreshPath
+		if c.secure && !hasPrefixFold(base, "__Secure-") {
+			c.refreshName = "__Secure-" + c.refreshName
+		}
+		if err := c.refreshCookie("x", 1).Valid(); err != nil {
+			return nil, fmt.Errorf("transport: cookie: refresh: %w", err)
+		}
+	}
 	return c, nil
+}
+
+// CarriesRefresh implements RefreshCarrier: with a RefreshPath.
+func (c *Cookie) CarriesRefresh() bool { return c.refreshPath != "" }
+
+// RefreshToken implements RefreshCarrier: the refresh cookie's value, or "".
+func (c *Cookie) RefreshToken(r *http.Request) string {
+	if c.refreshPath == "" {
+		return ""
+	}
+	ck, err := r.Cookie(c.refreshName)
+	if err != nil || !validToken(ck.Value) {
+		return ""
+	}
+	return ck.Value
+}
+
+// refreshCookie is the refresh token's cookie: sent to the refresh route
+// only, never cross-site.
+func (c *Cookie) refreshCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: c.refreshName, Value: value, Path: c.refreshPath, Domain: c.domain,
+		MaxAge: maxAge, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode,
+	}
 }
 
 // Name returns the cookie's name, with its prefix if any.
@@ -141,6 +191,12 @@ func (c *Cookie) WriteLogin(w http.ResponseWriter, l Login) error {
 		return fmt.Errorf("transport: cookie: lifetime %v is shorter than a second", l.Lifetime)
 	}
 	http.SetCookie(w, c.cookie(l.AccessToken, maxAge))
+	if l.RefreshToken != "" && c.refreshPath != "" {
+		if !validToken(l.RefreshToken) || l.RefreshLifetime < time.Second {
+			return errors.New("transport: cookie: bad refresh token or lifetime")
+		}
+		http.SetCookie(w, c.refreshCookie(l.RefreshToken, int(l.RefreshLifetime/time.Second)))
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil
@@ -150,6 +206,9 @@ func (c *Cookie) WriteLogin(w http.ResponseWriter, l Login) error {
 func (c *Cookie) WriteLogout(w http.ResponseWriter) error {
 	// A negative MaxAge is how net/http writes "Max-Age=0".
 	http.SetCookie(w, c.cookie("", -1))
+	if c.refreshPath != "" {
+		http.SetCookie(w, c.refreshCookie("", -1))
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil

@@ -12,8 +12,10 @@ type Login struct {
 	AccessToken string
 	// Lifetime is how long the access token lives (the cookie's Max-Age).
 	Lifetime time.Duration
-	// RefreshToken, when not empty, is the refresh token issued with it.
-	RefreshToken string
+	// RefreshToken, when not empty, is the refresh token issued with it,
+	// good for RefreshLifetime.
+	RefreshToken    string
+	RefreshLifetime time.Duration
 }
 
 // Transport reads the token a request carries and writes the responses to
@@ -35,8 +37,13 @@ type OriginChecker interface {
 }
 
 // RefreshCarrier is implemented by transports that hand a refresh token to
-// the client with a login (Bearer, in the JSON body). A backend offers
-// refresh tokens only with such a transport.
+// the client with a login: Bearer in the JSON body, Cookie in a second
+// cookie when it has a RefreshPath. A backend offers refresh tokens only
+// through such a transport.
 type RefreshCarrier interface {
-	CarriesRefresh()
+	// CarriesRefresh reports whether the transport is set up to carry one.
+	CarriesRefresh() bool
+	// RefreshToken returns the refresh token the request carries outside
+	// its body (a cookie), or "" (then the body has it).
+	RefreshToken(r *http.Request) string
 }
