@@ -253,7 +253,13 @@ func (s *Signer) Parse(token string, extra any) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: longer than %d bytes", ErrInvalidToken, MaxTokenLen)
 	}
 	var v verified
-	if _, err := s.parser.ParseWithClaims(token, &v, s.key); err != nil {
+	// Without extra claims to read, the raw payload is not kept: the
+	// registered claims are decoded once (every access-token read).
+	var dst jwt.Claims = &v
+	if extra == nil {
+		dst = &v.RegisteredClaims
+	}
+	if _, err := s.parser.ParseWithClaims(token, dst, s.key); err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	c, err := s.registered(&v.RegisteredClaims)

@@ -17,6 +17,9 @@ import (
 	_ "github.com/lib/pq" // the "postgres" driver
 )
 
+// postgresConns bounds a PostgreSQL pool and keeps it warm.
+const postgresConns = 16
+
 // ErrBadURL is returned for a URL that names no supported database.
 var ErrBadURL = errors.New("dbopen: want sqlite:PATH or a postgres:// URL")
 
@@ -51,6 +54,11 @@ func Open(ctx context.Context, rawURL string) (Store, error) {
 		}
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		if db, err = sqlx.Open("postgres", rawURL); err == nil {
+			// database/sql keeps 2 idle connections by default: under load
+			// the rest are closed and reopened, a PostgreSQL fork each
+			// (BENCHMARKS.md, fix 4).
+			db.SetMaxOpenConns(postgresConns)
+			db.SetMaxIdleConns(postgresConns)
 			if err = db.PingContext(ctx); err == nil {
 				st, err = postgres.New(db)
 			}
