@@ -186,8 +186,11 @@ func (j *JWT) parse(token string) (Claims, uuid.UUID, error) {
 	if err != nil {
 		return Claims{}, uuid.Nil, err
 	}
+	if !canonicalUUID(c.Subject) {
+		return Claims{}, uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
+	}
 	id, err := uuid.Parse(c.Subject)
-	if err != nil || id.String() != c.Subject {
+	if err != nil {
 		return Claims{}, uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
 	}
 	return c, id, nil

@@ -369,8 +369,11 @@ func newV7(t time.Time) (uuid.UUID, error) {
 // v7Time returns the time, to the microsecond, of id as written by newV7;
 // id must be a UUIDv7 in canonical form (lowercase, hyphenated).
 func v7Time(id string) (time.Time, bool) {
+	if !canonicalUUID(id) {
+		return time.Time{}, false
+	}
 	u, err := uuid.Parse(id)
-	if err != nil || u.Version() != 7 || u.Variant() != uuid.RFC4122 || u.String() != id {
+	if err != nil || u.Version() != 7 || u.Variant() != uuid.RFC4122 {
 		return time.Time{}, false
 	}
 	var b [8]byte
@@ -381,4 +384,26 @@ func v7Time(id string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMicro(ms*1000 + us), true
+}
+
+// canonicalUUID reports whether s is a UUID in canonical form: 36
+// characters, lower-case hex, hyphens at 8, 13, 18 and 23.
+func canonicalUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

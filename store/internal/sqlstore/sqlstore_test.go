@@ -305,14 +305,34 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	return c.SQLiteConn.ExecContext(ctx, q, args)
 }
 
+// Preparing sends nothing the test counts: executions are the round
+// trips, whether of a prepared statement or not.
 func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	c.n.Add(1)
-	return c.SQLiteConn.PrepareContext(ctx, q)
+	st, err := c.SQLiteConn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return countingStmt{st, c.n}, nil
 }
 
 func (c countingConn) Prepare(q string) (driver.Stmt, error) {
-	c.n.Add(1)
-	return c.SQLiteConn.Prepare(q)
+	return c.PrepareContext(context.Background(), q)
+}
+
+// countingStmt counts the executions of a prepared statement.
+type countingStmt struct {
+	driver.Stmt
+	n *atomic.Int64
+}
+
+func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.n.Add(1)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.n.Add(1)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 // tokenColumns0003 are the columns 0003_access_token_sessions (1003 for

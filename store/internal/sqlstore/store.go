@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-authkit/authkit/store"
@@ -18,11 +19,15 @@ import (
 // store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore
 // and store.Migrator over any database/sql driver described by a Dialect.
 type Store struct {
-	db *sqlx.DB
-	d  Dialect
-	ut userTable
-	q  queries
-	ms []migration
+	// stmts are the per-request reads, prepared once (query → *sqlx.Stmt):
+	// lib/pq would otherwise have PostgreSQL parse and plan each of them at
+	// every request (BENCHMARKS.md, fix 3).
+	stmts sync.Map
+	db    *sqlx.DB
+	d     Dialect
+	ut    userTable
+	q     queries
+	ms    []migration
 }
 
 var (
@@ -308,7 +313,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*store.User, err
 
 func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.User, error) {
 	var r userRow
-	if err := s.db.GetContext(ctx, &r, query, arg); err != nil {
+	if err := s.get(ctx, &r, query, arg); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
 		}
@@ -415,7 +420,7 @@ func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User
 		userRow
 		tokenRow
 	}
-	if err := s.db.GetContext(ctx, &r, s.q.userByToken, hash); err != nil {
+	if err := s.get(ctx, &r, s.q.userByToken, hash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.AccessToken{}, store.ErrTokenNotFound
 		}
@@ -488,7 +493,7 @@ func (s *Store) UserForToken(ctx context.Context, userID uuid.UUID, tokenID stri
 		userRow
 		Revoked bool `db:"revoked"`
 	}
-	err := s.db.GetContext(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), tokenID, userID)
+	err := s.get(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), tokenID, userID)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
@@ -575,4 +580,25 @@ func (f *dbFields) Scan(src any) error {
 	}
 	f.m = m
 	return nil
+}
+
+// get runs a per-request read through its prepared statement, preparing it
+// on first use. database/sql prepares it again on each connection that
+// needs it. (Behind PgBouncer in transaction mode, prepared statements
+// need its max_prepared_statements.)
+func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
+	v, ok := s.stmts.Load(query)
+	if !ok {
+		st, err := s.db.PreparexContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+			st.Close()
+			v = prev
+		} else {
+			v = st
+		}
+	}
+	return v.(*sqlx.Stmt).GetContext(ctx, dest, args...)
 }
