@@ -30,6 +30,10 @@ var (
 	// ErrTokenReused: a refresh token came back after it was used — a sign
 	// that it was stolen.
 	ErrTokenReused = errors.New("store: refresh token reused")
+	// ErrOAuthAccountNotFound: no user is linked to the provider account.
+	ErrOAuthAccountNotFound = errors.New("store: oauth account not found")
+	// ErrOAuthAccountTaken: the provider account is linked to another user.
+	ErrOAuthAccountTaken = errors.New("store: oauth account linked to another user")
 )
 
 // User is an account. Its JSON form is the one the HTTP contract serves:
@@ -221,6 +225,46 @@ type RefreshTokenStore interface {
 	// DeleteRefreshTokensBefore deletes the families whose login was
 	// before t (past their absolute lifetime).
 	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) error
+}
+
+// OAuthAccount links a user to an account at an OAuth2 / OpenID Connect
+// provider. The provider's tokens are kept, as FastAPI Users keeps them,
+// so that the application can call the provider's API on the user's
+// behalf; they are secrets of the user at the provider, so a store that
+// may leak (backups, replicas) should encrypt them or the application
+// should not ask for scopes it does not use.
+type OAuthAccount struct {
+	ID           uuid.UUID
+	UserID       uuid.UUID
+	Provider     string // the provider's name in the routes ("google", "oidc", ...)
+	AccountID    string // the account's id at the provider (OIDC "sub")
+	AccountEmail string // the email the provider gave, as given
+	AccessToken  string
+	RefreshToken string    // "" when the provider gave none
+	ExpiresAt    time.Time // of AccessToken; zero when unknown
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// OAuthAccountStore keeps the links between users and provider accounts.
+// A provider account belongs to at most one user.
+type OAuthAccountStore interface {
+	// UpsertOAuthAccount stores a: a new link, or, when the provider
+	// account (Provider, AccountID) is linked already to the same user, its
+	// new email, tokens, expiry and UpdatedAt (ID and CreatedAt stay).
+	// ErrOAuthAccountTaken when it is linked to another user;
+	// ErrUserNotFound when a.UserID names no user.
+	UpsertOAuthAccount(ctx context.Context, a OAuthAccount) error
+	// OAuthAccountByProvider returns the link of the provider account;
+	// ErrOAuthAccountNotFound when there is none.
+	OAuthAccountByProvider(ctx context.Context, provider, accountID string) (OAuthAccount, error)
+	// OAuthAccountsOfUser returns the user's links, oldest first; none
+	// (not an error) for an unknown user.
+	OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]OAuthAccount, error)
+	// DeleteOAuthAccount deletes the user's link to the provider account;
+	// another user's link or an unknown one deletes nothing and is not an
+	// error.
+	DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error
 }
 
 // Migrator is implemented by stores that create and upgrade their own schema.

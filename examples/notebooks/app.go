@@ -18,6 +18,7 @@ import (
 	"github.com/go-authkit/authkit/limiter"
 	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/go-authkit/authkit/mail"
+	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/strategy/redistoken"
@@ -38,6 +39,12 @@ type config struct {
 	limits              string // -limits: "on" (throttling) or "off" (local load tests)
 	redis               string // -redis: a redis:// URL; "" keeps tokens and counts local
 	redisPrefix         string // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
+	oidcIssuer          string // -oidc-issuer: an OpenID Connect issuer URL; "" for none
+	oidcClientID        string // -oidc-client-id
+	oidcSecret          string // AUTHKIT_OIDC_CLIENT_SECRET
+	// oidc is the provider made from the three above at start (discovery
+	// needs the network); nil for none.
+	oidc oauth.Provider
 }
 
 // defaultRedisPrefix begins the Redis keys when NOTEBOOKS_REDIS_PREFIX is
@@ -56,7 +63,7 @@ const minSecretBytes = 32
 // AUTHKIT_SECRET with its own HKDF info string, so that no kind of token
 // is signed with another's key.
 type secrets struct {
-	access, reset, verify []byte
+	access, reset, verify, state []byte
 }
 
 // deriveSecrets derives the token keys from the master secret.
@@ -68,7 +75,7 @@ func deriveSecrets(master []byte) (secrets, error) {
 	for _, k := range []struct {
 		info string
 		key  *[]byte
-	}{{"authkit access", &s.access}, {"authkit reset", &s.reset}, {"authkit verify", &s.verify}} {
+	}{{"authkit access", &s.access}, {"authkit reset", &s.reset}, {"authkit verify", &s.verify}, {"authkit oauth-state", &s.state}} {
 		key, err := hkdf.Key(sha256.New, master, nil, k.info, 32)
 		if err != nil {
 			return secrets{}, fmt.Errorf("derive %s key: %w", k.info, err)
@@ -221,7 +228,7 @@ func newApp(st dbopen.Store, notes *notebookStore, rdb *redis.Client, mailer mai
 		return nil, err
 	}
 	a := &app{st: st, notes: notes, rdb: rdb, kit: kit, mux: http.NewServeMux(), logger: logger}
-	if err := a.routes(); err != nil {
+	if err := a.routes(cfg, keys); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -283,12 +290,19 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 
 // routes mounts authkit exactly as CONTRACT.md's table does, then the
 // notebooks API and the web page.
-func (a *app) routes() error {
+func (a *app) routes(cfg config, keys secrets) error {
 	mounts := []authkit.Mounted{
 		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter(), a.kit.SessionsRouter())),
 		authkit.At("/auth/jwt", a.kit.AuthRouter("jwt")),
 		authkit.At("/auth/cookie", a.kit.AuthRouter("cookie")),
 		authkit.At("/users", a.kit.UsersRouter()),
+	}
+	if cfg.oidc != nil {
+		more, err := a.oidcRoutes(cfg, keys)
+		if err != nil {
+			return err
+		}
+		mounts = append(mounts, more...)
 	}
 	for _, m := range mounts {
 		authkit.Mount(a.mux, m.Prefix, m.Router)
@@ -310,6 +324,7 @@ func (a *app) routes() error {
 	a.mux.Handle("GET /reset-password", page) // the link of the reset mail
 	a.mux.Handle("GET /verify", page)         // the link of the verify mail
 	a.mux.Handle("GET /static/", staticHandler())
+	a.mux.Handle("GET /api/providers", providersHandler(cfg))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, http.StatusText(http.StatusNotFound))
 	})

@@ -21,6 +21,14 @@
 //	-redis URL              keep the cookie tokens and the throttle's counts in the Redis
 //	                        at URL (redis://[user:pass@]host:port/db), shared by every
 //	                        instance; checked at start
+//	-oidc-issuer URL        offer "Sign in with ..." through this OpenID Connect provider
+//	                        (discovery at start), named oidc: /auth/oidc (jwt backend),
+//	                        /auth/oidc-web (cookie backend, for the page) and
+//	                        /auth/associate/oidc; register <public-url>/auth/oidc/callback,
+//	                        <public-url>/auth/oidc-web/callback and
+//	                        <public-url>/auth/associate/oidc/callback as redirect URIs
+//	-oidc-client-id ID      the client id at that provider; the secret, if any, comes
+//	                        from AUTHKIT_OIDC_CLIENT_SECRET
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -79,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base `URL` of the links in mails (default http://<addr>)")
 	fs.StringVar(&cfg.limits, "limits", "on", "login and abuse throttling: on, or off for local load tests")
 	fs.StringVar(&cfg.redis, "redis", "", "keep cookie tokens and throttle counts in the Redis at `URL`: redis://host:port/db")
+	fs.StringVar(&cfg.oidcIssuer, "oidc-issuer", "", "offer login through the OpenID Connect issuer at `URL`")
+	fs.StringVar(&cfg.oidcClientID, "oidc-client-id", "", "client `ID` at the OpenID Connect issuer (secret from AUTHKIT_OIDC_CLIENT_SECRET)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,6 +114,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	cfg.redisPrefix = getenv("NOTEBOOKS_REDIS_PREFIX")
+	cfg.oidcSecret = getenv("AUTHKIT_OIDC_CLIENT_SECRET")
+	if (cfg.oidcIssuer == "") != (cfg.oidcClientID == "") {
+		return errors.New("-oidc-issuer and -oidc-client-id go together")
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	mailer, err := newMailer(cfg, stderr, logger)
 	if err != nil {
@@ -136,6 +150,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.publicURL == "" {
 		cfg.publicURL = defaultPublicURL(ln.Addr())
+	}
+	if cfg.oidc, err = newOIDC(ctx, cfg); err != nil {
+		ln.Close()
+		release()
+		return err
 	}
 	app, err := newApp(st, notes, rdb, mailer, cfg, logger)
 	if err != nil {

@@ -8,5 +8,6 @@ var (
 	_ store.AccessTokenStore  = (*Store)(nil)
 	_ store.RevocationStore   = (*Store)(nil)
 	_ store.RefreshTokenStore = (*Store)(nil)
+	_ store.OAuthAccountStore = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
 )

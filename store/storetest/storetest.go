@@ -11,7 +11,8 @@
 // sentinels, canonical email collisions (also when 50 callers race),
 // token lookups, session records (listed, touched, ended by id),
 // revocations and cut-offs, refresh token families (rotation, reuse, also
-// when 50 callers race to rotate one token), expiry purges, deletion of
+// when 50 callers race to rotate one token), links to OAuth accounts
+// (when the store implements store.OAuthAccountStore), expiry purges, deletion of
 // everything a user owns, time precision, and that strings which look
 // like SQL are stored verbatim.
 package storetest
@@ -91,6 +92,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeleteUserRemovesRefreshTokens", testDeleteUserRemovesRefreshTokens},
 		{"RefreshTimePrecision", testRefreshTimePrecision},
 		{"RefreshInjectionVerbatim", testRefreshInjectionVerbatim},
+		{"OAuthAccounts", testOAuthAccounts},
+		{"OAuthAccountUnknownUser", testOAuthAccountUnknownUser},
+		{"DeleteUserRemovesOAuthAccounts", testDeleteUserRemovesOAuthAccounts},
+		{"OAuthInjectionVerbatim", testOAuthInjectionVerbatim},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

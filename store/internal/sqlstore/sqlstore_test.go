@@ -28,6 +28,7 @@ import (
 
 type sqlStore interface {
 	storetest.Store
+	store.OAuthAccountStore
 	store.Migrator
 	DB() *sqlx.DB
 }
@@ -111,9 +112,11 @@ func TestDeleteUserRemovesRows(t *testing.T) {
 			must(t, st.RevokeUserTokens(ctx, u.ID, now, "keep"))
 			must(t, st.CreateRefreshToken(ctx, store.RefreshToken{Hash: "r-" + u.Email, FamilyID: "f", UserID: u.ID,
 				CreatedAt: now, FamilyCreatedAt: now}))
+			must(t, st.UpsertOAuthAccount(ctx, store.OAuthAccount{ID: uuid.New(), UserID: u.ID, Provider: "oidc",
+				AccountID: u.Email, CreatedAt: now}))
 		}
 		must(t, st.DeleteUser(ctx, gone.ID))
-		for _, table := range []string{"authkit_access_tokens", "authkit_revoked_tokens", "authkit_token_cutoffs", "authkit_refresh_tokens"} {
+		for _, table := range []string{"authkit_access_tokens", "authkit_revoked_tokens", "authkit_token_cutoffs", "authkit_refresh_tokens", "authkit_oauth_accounts"} {
 			if n := count(t, st, "SELECT count(*) FROM "+table+" WHERE user_id = ?", gone.ID); n != 0 {
 				t.Errorf("%s: %d rows left for the deleted user", table, n)
 			}
@@ -269,8 +272,8 @@ func TestOneRoundTrip(t *testing.T) {
 	// The counter sees every statement.
 	n.Store(0)
 	must(t, s.DeleteUser(ctx, u.ID))
-	if got := n.Load(); got != 5 {
-		t.Errorf("DeleteUser sent %d statements, want 5", got)
+	if got := n.Load(); got != 6 {
+		t.Errorf("DeleteUser sent %d statements, want 6", got)
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 )
 
 // Store implements store.UserStore, store.UserLister,
-// store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore
-// and store.Migrator over any database/sql driver described by a Dialect.
+// store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore,
+// store.OAuthAccountStore and store.Migrator over any database/sql driver
+// described by a Dialect.
 type Store struct {
 	// stmts are the per-request reads, prepared once (query → *sqlx.Stmt):
 	// lib/pq would otherwise have PostgreSQL parse and plan each of them at
@@ -36,6 +37,7 @@ var (
 	_ store.AccessTokenStore  = (*Store)(nil)
 	_ store.RevocationStore   = (*Store)(nil)
 	_ store.RefreshTokenStore = (*Store)(nil)
+	_ store.OAuthAccountStore = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
 )
 
@@ -109,6 +111,7 @@ type queries struct {
 	selectMigrations, insertMigration                         string
 
 	refresh refreshQueries
+	oauth   oauthQueries
 }
 
 // tokenColumns lists the columns of an access token t under tokenRow's
@@ -185,6 +188,7 @@ func rebindQueries(bindType int, ut userTable) queries {
 		insertMigration:  r(`INSERT INTO authkit_migrations (version, applied_at) VALUES (?, ?)`),
 
 		refresh: rebindRefreshQueries(r),
+		oauth:   rebindOAuthQueries(r),
 	}
 }
 
@@ -362,7 +366,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	if err := mustHaveChanged(res, "delete user", store.ErrUserNotFound); err != nil {
 		return err
 	}
-	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRefresh, s.q.deleteUserRevoked, s.q.deleteUserCutoff} {
+	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRefresh, s.q.deleteUserRevoked, s.q.deleteUserCutoff, s.q.oauth.deleteOfUser} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fault("delete user", err)
 		}

@@ -94,6 +94,9 @@
     TOO_MANY_REQUESTS: "Too many attempts. Wait a minute, then try again.",
     ACCESS_TOKEN_ALREADY_EXPIRED: "Your session has expired. Log in again.",
     ACCESS_TOKEN_DECODE_ERROR: "Your session is no longer valid. Log in again.",
+    OAUTH_USER_ALREADY_EXISTS: "An account with this email address already exists. Log in with your password.",
+    OAUTH_NOT_AVAILABLE_EMAIL: "The provider did not give us your email address.",
+    OAUTH_INVALID_STATE: "The sign-in did not complete in this browser. Try again.",
     Unauthorized: "You are not logged in, or your session has ended. Log in again.",
     Forbidden: "You are not allowed to do that.",
     "Not Found": "It is not there any more: it may have been deleted.",
@@ -452,9 +455,40 @@
 
   $("show-all").addEventListener("change", () => { clearMessages(); loadNotebooks(); });
 
+  // ---- Sign in with a provider ---------------------------------------------
+
+  // providers shows a "Sign in with ..." button for each provider the
+  // server offers; none when it offers none.
+  async function providers() {
+    let list;
+    try {
+      list = (await api("GET", "/api/providers")).providers || [];
+    } catch {
+      return;
+    }
+    const p = $("providers");
+    p.replaceChildren(...list.map((prov) => {
+      const b = el("button", { type: "button", class: "secondary", text: `Sign in with ${prov.label}`, "data-provider": prov.name });
+      b.addEventListener("click", async () => {
+        clearMessages();
+        try {
+          // Sets the state cookie; the provider sends the browser back to
+          // the callback, which logs in and redirects to this page.
+          const { authorization_url } = await api("GET", prov.authorize);
+          location.assign(authorization_url);
+        } catch (e) {
+          fail(e.message);
+        }
+      });
+      return b;
+    }));
+    p.hidden = list.length === 0;
+  }
+
   // ---- Start ----------------------------------------------------------------
 
   function start() {
+    providers();
     const token = new URLSearchParams(location.search).get("token");
     switch (location.pathname) {
       case "/reset-password":

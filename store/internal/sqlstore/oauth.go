@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+)
+
+// oauthColumns lists the columns of authkit_oauth_accounts in the order of
+// oauthRow.
+const oauthColumns = `id, user_id, provider, account_id, account_email, access_token, refresh_token,
+	expires_at, created_at, updated_at`
+
+// oauthQueries are the statements of store.OAuthAccountStore.
+type oauthQueries struct {
+	insert, update, owner, byProvider, ofUser, delete, deleteOfUser string
+}
+
+// rebindOAuthQueries writes the OAuth account statements with r, which
+// names the table of users and rebinds the placeholders.
+func rebindOAuthQueries(r func(string) string) oauthQueries {
+	return oauthQueries{
+		// From the users, as createToken: a missing user inserts nothing.
+		// A provider account linked already inserts nothing either; the
+		// update that follows tells the two apart.
+		insert: r(`INSERT INTO authkit_oauth_accounts (` + oauthColumns + `)
+			SELECT ?, u.id, ?, ?, ?, ?, ?, ?, ?, ? FROM {users} u WHERE u.id = ?
+			ON CONFLICT (provider, account_id) DO NOTHING`),
+		// Only the owner's link changes: a provider account never moves
+		// from one user to another here.
+		update: r(`UPDATE authkit_oauth_accounts SET account_email = ?, access_token = ?, refresh_token = ?,
+			expires_at = ?, updated_at = ? WHERE provider = ? AND account_id = ? AND user_id = ?`),
+		owner:      r(`SELECT user_id FROM authkit_oauth_accounts WHERE provider = ? AND account_id = ?`),
+		byProvider: r(`SELECT ` + oauthColumns + ` FROM authkit_oauth_accounts WHERE provider = ? AND account_id = ?`),
+		ofUser: r(`SELECT ` + oauthColumns + ` FROM authkit_oauth_accounts WHERE user_id = ?
+			ORDER BY created_at, provider, account_id`),
+		delete:       r(`DELETE FROM authkit_oauth_accounts WHERE user_id = ? AND provider = ? AND account_id = ?`),
+		deleteOfUser: r(`DELETE FROM authkit_oauth_accounts WHERE user_id = ?`),
+	}
+}
+
+// oauthRow is a row of authkit_oauth_accounts as scanned.
+type oauthRow struct {
+	ID           uuid.UUID `db:"id"`
+	UserID       uuid.UUID `db:"user_id"`
+	Provider     string    `db:"provider"`
+	AccountID    string    `db:"account_id"`
+	AccountEmail string    `db:"account_email"`
+	AccessToken  string    `db:"access_token"`
+	RefreshToken string    `db:"refresh_token"`
+	ExpiresAt    dbTime    `db:"expires_at"`
+	CreatedAt    dbTime    `db:"created_at"`
+	UpdatedAt    dbTime    `db:"updated_at"`
+}
+
+func (r *oauthRow) account() store.OAuthAccount {
+	return store.OAuthAccount{
+		ID:           r.ID,
+		UserID:       r.UserID,
+		Provider:     r.Provider,
+		AccountID:    r.AccountID,
+		AccountEmail: r.AccountEmail,
+		AccessToken:  r.AccessToken,
+		RefreshToken: r.RefreshToken,
+		ExpiresAt:    r.ExpiresAt.Time,
+		CreatedAt:    r.CreatedAt.Time,
+		UpdatedAt:    r.UpdatedAt.Time,
+	}
+}
+
+// UpsertOAuthAccount implements store.OAuthAccountStore.
+func (s *Store) UpsertOAuthAccount(ctx context.Context, a store.OAuthAccount) (err error) {
+	const op = "upsert oauth account"
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fault(op, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// The first statement writes, so that SQLite takes its write lock at once.
+	res, err := tx.ExecContext(ctx, s.q.oauth.insert, a.ID, a.Provider, a.AccountID, a.AccountEmail,
+		a.AccessToken, a.RefreshToken, s.nullTime(a.ExpiresAt), s.t(a.CreatedAt), s.t(a.UpdatedAt), a.UserID)
+	if err != nil {
+		return fault(op, err)
+	}
+	if err := mustHaveChanged(res, op, errNotInserted); errors.Is(err, errNotInserted) {
+		// The user is gone, or the provider account is linked already:
+		// to this user (update it) or to another (refuse).
+		res, err := tx.ExecContext(ctx, s.q.oauth.update, a.AccountEmail, a.AccessToken, a.RefreshToken,
+			s.nullTime(a.ExpiresAt), s.t(a.UpdatedAt), a.Provider, a.AccountID, a.UserID)
+		if err != nil {
+			return fault(op, err)
+		}
+		if err := mustHaveChanged(res, op, errNotInserted); errors.Is(err, errNotInserted) {
+			var owner uuid.UUID
+			switch err := tx.GetContext(ctx, &owner, s.q.oauth.owner, a.Provider, a.AccountID); {
+			case errors.Is(err, sql.ErrNoRows):
+				return store.ErrUserNotFound
+			case err != nil:
+				return fault(op, err)
+			default:
+				return store.ErrOAuthAccountTaken
+			}
+		} else if err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fault(op, err)
+	}
+	return nil
+}
+
+// errNotInserted marks a statement that changed no row, inside this file.
+var errNotInserted = errors.New("no row changed")
+
+// OAuthAccountByProvider implements store.OAuthAccountStore.
+func (s *Store) OAuthAccountByProvider(ctx context.Context, provider, accountID string) (store.OAuthAccount, error) {
+	var r oauthRow
+	switch err := s.db.GetContext(ctx, &r, s.q.oauth.byProvider, provider, accountID); {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.OAuthAccount{}, store.ErrOAuthAccountNotFound
+	case err != nil:
+		return store.OAuthAccount{}, fault("oauth account by provider", err)
+	}
+	return r.account(), nil
+}
+
+// OAuthAccountsOfUser implements store.OAuthAccountStore.
+func (s *Store) OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]store.OAuthAccount, error) {
+	var rows []oauthRow
+	if err := s.db.SelectContext(ctx, &rows, s.q.oauth.ofUser, userID); err != nil {
+		return nil, fault("oauth accounts of user", err)
+	}
+	out := make([]store.OAuthAccount, len(rows))
+	for i := range rows {
+		out[i] = rows[i].account()
+	}
+	return out, nil
+}
+
+// DeleteOAuthAccount implements store.OAuthAccountStore.
+func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error {
+	if _, err := s.db.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID); err != nil {
+		return fault("delete oauth account", err)
+	}
+	return nil
+}
