@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-authkit/authkit/store"
@@ -47,9 +46,7 @@ type Database struct {
 	store    store.AccessTokenStore
 	lifetime time.Duration
 	now      func() time.Time
-	// nextPurge (Unix nanoseconds) is when Write next deletes the expired
-	// tokens: at most once a minute, not at every login.
-	nextPurge atomic.Int64
+	purge    purgeGate // Write deletes the expired tokens, once a minute
 }
 
 var (
@@ -80,9 +77,6 @@ func NewDatabase(cfg DatabaseConfig) (*Database, error) {
 // Lifetime returns how long a token lives.
 func (d *Database) Lifetime() time.Duration { return d.lifetime }
 
-// purgeInterval is how often Write deletes the expired tokens.
-const purgeInterval = time.Minute
-
 // Write issues a new token for u and stores its hash, under a new random
 // session id, with the user agent and address of strategy.ClientFrom(ctx).
 // At most once a minute it first deletes the tokens that have expired,
@@ -96,11 +90,8 @@ func (d *Database) Write(ctx context.Context, u *store.User) (string, error) {
 		return "", fmt.Errorf("strategy: database: %w", err)
 	}
 	now := d.now()
-	if next := d.nextPurge.Load(); now.UnixNano() >= next && d.nextPurge.CompareAndSwap(next, now.Add(purgeInterval).UnixNano()) {
-		if err := d.store.DeleteAccessTokensBefore(ctx, now.Add(-d.lifetime)); err != nil {
-			d.nextPurge.Store(next) // try again at the next login
-			return "", fmt.Errorf("strategy: database: purge: %w", err)
-		}
+	if err := d.purge.maybe(now, func() error { return d.store.DeleteAccessTokensBefore(ctx, now.Add(-d.lifetime)) }); err != nil {
+		return "", fmt.Errorf("strategy: database: purge: %w", err)
 	}
 	c := ClientFrom(ctx).Clean()
 	err = d.store.CreateAccessToken(ctx, store.AccessToken{

@@ -58,6 +58,7 @@ type refresher struct {
 	store          store.RefreshTokenStore
 	users          store.UserStore
 	lifetime, idle time.Duration
+	purge          purgeGate // logins delete the families past their lifetime, once a minute
 }
 
 func newRefresher(cfg RefreshConfig) (*refresher, error) {
@@ -106,8 +107,10 @@ func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, stri
 		return "", "", errors.New("strategy: jwt: write: no user")
 	}
 	now := j.now()
-	// A login is a chance to forget the sessions past their lifetime.
-	if err := j.refresh.store.DeleteRefreshTokensBefore(ctx, now.Add(-j.refresh.lifetime)); err != nil {
+	err := j.refresh.purge.maybe(now, func() error {
+		return j.refresh.store.DeleteRefreshTokensBefore(ctx, now.Add(-j.refresh.lifetime))
+	})
+	if err != nil {
 		return "", "", fmt.Errorf("strategy: jwt: refresh purge: %w", err)
 	}
 	token, hash, err := NewOpaqueToken()
