@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
 )
@@ -46,7 +47,7 @@ type Database struct {
 	store    store.AccessTokenStore
 	lifetime time.Duration
 	now      func() time.Time
-	purge    purgeGate // Write deletes the expired tokens, once a minute
+	purge    purge.Gate // Write deletes the expired tokens, once a minute
 }
 
 var (
@@ -90,7 +91,7 @@ func (d *Database) Write(ctx context.Context, u *store.User) (string, error) {
 		return "", fmt.Errorf("strategy: database: %w", err)
 	}
 	now := d.now()
-	if err := d.purge.maybe(now, func() error { return d.store.DeleteAccessTokensBefore(ctx, now.Add(-d.lifetime)) }); err != nil {
+	if err := d.purge.Maybe(now, func() error { return d.store.DeleteAccessTokensBefore(ctx, now.Add(-d.lifetime)) }); err != nil {
 		return "", fmt.Errorf("strategy: database: purge: %w", err)
 	}
 	c := ClientFrom(ctx).Clean()

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
-	"sync/atomic"
-	"time"
 	"unicode/utf8"
 )
 
@@ -75,27 +73,4 @@ func clientText(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-// purgeInterval is how often a strategy deletes its expired records.
-const purgeInterval = time.Minute
-
-// purgeGate runs a purge of expired records at most once per
-// purgeInterval: logins are its occasion, but a delete at every login
-// would be work done again and again for nothing.
-type purgeGate struct {
-	next atomic.Int64 // Unix nanoseconds of the next purge
-}
-
-// maybe runs purge when it is due; a failed purge is due again at once.
-func (g *purgeGate) maybe(now time.Time, purge func() error) error {
-	next := g.next.Load()
-	if now.UnixNano() < next || !g.next.CompareAndSwap(next, now.Add(purgeInterval).UnixNano()) {
-		return nil
-	}
-	if err := purge(); err != nil {
-		g.next.Store(next)
-		return err
-	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
 )
@@ -58,7 +59,7 @@ type refresher struct {
 	store          store.RefreshTokenStore
 	users          store.UserStore
 	lifetime, idle time.Duration
-	purge          purgeGate // logins delete the families past their lifetime, once a minute
+	purge          purge.Gate // logins delete the families past their lifetime, once a minute
 }
 
 func newRefresher(cfg RefreshConfig) (*refresher, error) {
@@ -107,7 +108,7 @@ func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, stri
 		return "", "", errors.New("strategy: jwt: write: no user")
 	}
 	now := j.now()
-	err := j.refresh.purge.maybe(now, func() error {
+	err := j.refresh.purge.Maybe(now, func() error {
 		return j.refresh.store.DeleteRefreshTokensBefore(ctx, now.Add(-j.refresh.lifetime))
 	})
 	if err != nil {
