@@ -34,6 +34,8 @@ var (
 	ErrOAuthAccountNotFound = errors.New("store: oauth account not found")
 	// ErrOAuthAccountTaken: the provider account is linked to another user.
 	ErrOAuthAccountTaken = errors.New("store: oauth account linked to another user")
+	// ErrOAuthStateUsed: the OAuth state was used before.
+	ErrOAuthStateUsed = errors.New("store: oauth state already used")
 )
 
 // User is an account. Its JSON form is the one the HTTP contract serves:
@@ -265,6 +267,20 @@ type OAuthAccountStore interface {
 	// another user's link or an unknown one deletes nothing and is not an
 	// error.
 	DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error
+}
+
+// OAuthStateStore records the OAuth states that came back to a callback,
+// so that each state is good for one callback, on every instance that
+// shares the store. Records are tiny and live only as long as the state
+// could still be accepted.
+type OAuthStateStore interface {
+	// UseOAuthState records the state named key as used until expiresAt,
+	// atomically: of any number of concurrent calls with one key exactly
+	// one succeeds, and the others, like every later call until the record
+	// is deleted, get ErrOAuthStateUsed.
+	UseOAuthState(ctx context.Context, key string, expiresAt time.Time) error
+	// DeleteExpiredOAuthStates forgets the states that expired before t.
+	DeleteExpiredOAuthStates(ctx context.Context, t time.Time) error
 }
 
 // Migrator is implemented by stores that create and upgrade their own schema.

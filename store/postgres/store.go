@@ -9,5 +9,6 @@ var (
 	_ store.RevocationStore   = (*Store)(nil)
 	_ store.RefreshTokenStore = (*Store)(nil)
 	_ store.OAuthAccountStore = (*Store)(nil)
+	_ store.OAuthStateStore   = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
 )

@@ -12,7 +12,9 @@
 // token lookups, session records (listed, touched, ended by id),
 // revocations and cut-offs, refresh token families (rotation, reuse, also
 // when 50 callers race to rotate one token), links to OAuth accounts
-// (when the store implements store.OAuthAccountStore), expiry purges, deletion of
+// (when the store implements store.OAuthAccountStore), single-use OAuth
+// states (store.OAuthStateStore, also when 50 callers race to use one),
+// expiry purges, deletion of
 // everything a user owns, time precision, and that strings which look
 // like SQL are stored verbatim.
 package storetest
@@ -96,6 +98,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"OAuthAccountUnknownUser", testOAuthAccountUnknownUser},
 		{"DeleteUserRemovesOAuthAccounts", testDeleteUserRemovesOAuthAccounts},
 		{"OAuthInjectionVerbatim", testOAuthInjectionVerbatim},
+		{"OAuthStates", testOAuthStates},
+		{"OAuthStateRace", testOAuthStateRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

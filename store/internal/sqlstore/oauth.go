@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
@@ -17,6 +18,7 @@ const oauthColumns = `id, user_id, provider, account_id, account_email, access_t
 // oauthQueries are the statements of store.OAuthAccountStore.
 type oauthQueries struct {
 	insert, update, owner, byProvider, ofUser, delete, deleteOfUser string
+	useState, purgeStates                                           string
 }
 
 // rebindOAuthQueries writes the OAuth account statements with r, which
@@ -39,6 +41,10 @@ func rebindOAuthQueries(r func(string) string) oauthQueries {
 			ORDER BY created_at, provider, account_id`),
 		delete:       r(`DELETE FROM authkit_oauth_accounts WHERE user_id = ? AND provider = ? AND account_id = ?`),
 		deleteOfUser: r(`DELETE FROM authkit_oauth_accounts WHERE user_id = ?`),
+		// The primary key decides: of concurrent inserts one gets the row,
+		// and on PostgreSQL the others wait for it and insert nothing.
+		useState:    r(`INSERT INTO authkit_oauth_states (state_key, expires_at) VALUES (?, ?) ON CONFLICT (state_key) DO NOTHING`),
+		purgeStates: r(`DELETE FROM authkit_oauth_states WHERE expires_at < ?`),
 	}
 }
 
@@ -154,6 +160,24 @@ func (s *Store) OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]st
 func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error {
 	if _, err := s.db.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID); err != nil {
 		return fault("delete oauth account", err)
+	}
+	return nil
+}
+
+// UseOAuthState implements store.OAuthStateStore.
+func (s *Store) UseOAuthState(ctx context.Context, key string, expiresAt time.Time) error {
+	const op = "use oauth state"
+	res, err := s.db.ExecContext(ctx, s.q.oauth.useState, key, s.t(expiresAt))
+	if err != nil {
+		return fault(op, err)
+	}
+	return mustHaveChanged(res, op, store.ErrOAuthStateUsed)
+}
+
+// DeleteExpiredOAuthStates implements store.OAuthStateStore.
+func (s *Store) DeleteExpiredOAuthStates(ctx context.Context, t time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q.oauth.purgeStates, s.t(t)); err != nil {
+		return fault("delete expired oauth states", err)
 	}
 	return nil
 }

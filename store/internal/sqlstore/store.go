@@ -17,7 +17,7 @@ import (
 
 // Store implements store.UserStore, store.UserLister,
 // store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore,
-// store.OAuthAccountStore and store.Migrator over any database/sql driver
+// store.OAuthAccountStore, store.OAuthStateStore and store.Migrator over any database/sql driver
 // described by a Dialect.
 type Store struct {
 	// stmts are the per-request reads, prepared once (query → *sqlx.Stmt):
@@ -38,6 +38,7 @@ var (
 	_ store.RevocationStore   = (*Store)(nil)
 	_ store.RefreshTokenStore = (*Store)(nil)
 	_ store.OAuthAccountStore = (*Store)(nil)
+	_ store.OAuthStateStore   = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
 )
 
