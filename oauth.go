@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
@@ -55,6 +56,16 @@ type OAuthOptions struct {
 	// account, whose password the squatter knows, would be handed the
 	// owner's identity).
 	AssociateByEmail bool
+	// AllowUnverifiedEmail lets a provider account whose email the
+	// provider has not verified create a local account (unverified:
+	// is_verified false) on its first login. Off by default: such a login
+	// is refused with OAUTH_EMAIL_NOT_VERIFIED, because whoever asserts
+	// someone else's address at a lax provider would otherwise hold the
+	// account of that address, and share it with its real owner once the
+	// owner recovers it by a password reset. It never links to an existing
+	// account (AssociateByEmail needs a verified email on both sides), and
+	// a provider account linked already logs in whatever its email says.
+	AllowUnverifiedEmail bool
 	// Redirects are the only URLs (absolute, or paths starting with one
 	// "/") that /authorize accepts as ?redirect_to=: after a login through
 	// a cookie backend the callback answers 303 to it instead of 204.
@@ -74,6 +85,8 @@ type oauthFlow struct {
 	provider  oauth.Provider
 	cfg       oauth2.Config // the provider's, with our redirect URL
 	links     store.OAuthAccountStore
+	states    store.OAuthStateStore
+	purge     purge.Gate // callbacks delete the expired states, once a minute
 	signer    *strategy.Signer
 	opts      OAuthOptions
 	cookie    string
@@ -104,13 +117,17 @@ func (k *AuthKit) newOAuthFlow(p oauth.Provider, backend string, opts OAuthOptio
 	if !ok {
 		return nil, errors.New("authkit: oauth: the user store does not implement store.OAuthAccountStore")
 	}
+	states, ok := k.cfg.Users.(store.OAuthStateStore)
+	if !ok {
+		return nil, errors.New("authkit: oauth: the user store does not implement store.OAuthStateStore")
+	}
 	if opts.StateLifetime < 0 {
 		return nil, errors.New("authkit: oauth: StateLifetime must not be negative")
 	}
 	if opts.StateLifetime == 0 {
 		opts.StateLifetime = DefaultOAuthStateLifetime
 	}
-	f := &oauthFlow{k: k, provider: p, cfg: *p.Config(), links: links, opts: opts}
+	f := &oauthFlow{k: k, provider: p, cfg: *p.Config(), links: links, states: states, opts: opts}
 	if opts.RedirectURL != "" {
 		f.cfg.RedirectURL = opts.RedirectURL
 	}
@@ -164,10 +181,12 @@ func safeRedirect(s string) bool {
 // the state parameter is a signed, short-lived token bound to that cookie.
 // The callback checks both, exchanges the code with the verifier, and logs
 // in the user linked to the provider account — on a first login creating
-// one (with a random password nobody knows, verified only when the
-// provider says the email is) and linking it. A local account with the
-// same email is refused (OAUTH_USER_ALREADY_EXISTS) unless
-// opts.AssociateByEmail.
+// one (with a random password nobody knows, verified) and linking it. A
+// state is good for one callback, on every instance sharing the store. An
+// email the provider has not verified is refused
+// (OAUTH_EMAIL_NOT_VERIFIED) unless opts.AllowUnverifiedEmail; a local
+// account with the same email is refused (OAUTH_USER_ALREADY_EXISTS)
+// unless opts.AssociateByEmail.
 func (k *AuthKit) OAuthRouter(p oauth.Provider, backend string, opts OAuthOptions) (*Router, error) {
 	if backend == "" {
 		return nil, errors.New("authkit: oauth: a backend is required")
@@ -183,6 +202,9 @@ func (k *AuthKit) OAuthRouter(p oauth.Provider, backend string, opts OAuthOption
 	}
 	codes := []string{"OAUTH_INVALID_STATE", "OAUTH_NOT_AVAILABLE_EMAIL", "OAUTH_USER_ALREADY_EXISTS",
 		"OAUTH_AUTHORIZATION_FAILED", "ACCESS_TOKEN_DECODE_ERROR", "ACCESS_TOKEN_ALREADY_EXPIRED", "LOGIN_BAD_CREDENTIALS"}
+	if !opts.AllowUnverifiedEmail {
+		codes = append(codes, "OAUTH_EMAIL_NOT_VERIFIED")
+	}
 	if k.cfg.RequireVerification {
 		codes = append(codes, "LOGIN_USER_NOT_VERIFIED")
 	}
@@ -345,8 +367,9 @@ func (f *oauthFlow) authorize(w http.ResponseWriter, r *http.Request) error {
 // the user.
 var errOAuthFailed = errDetail(http.StatusBadRequest, "OAUTH_AUTHORIZATION_FAILED")
 
-// checkState verifies the state token and the cookie it is bound to, and
-// returns the token's subject and claims and the PKCE verifier.
+// checkState verifies the state token and the cookie it is bound to, uses
+// the state up, and returns the token's subject and claims and the PKCE
+// verifier.
 func (f *oauthFlow) checkState(w http.ResponseWriter, r *http.Request) (string, stateClaims, string, error) {
 	// The cookie is good for one callback, whatever its outcome.
 	http.SetCookie(w, f.stateCookie(""))
@@ -362,6 +385,9 @@ func (f *oauthFlow) checkState(w http.ResponseWriter, r *http.Request) (string, 
 	if err != nil || subtle.ConstantTimeCompare([]byte(binding(cookie.Value)), []byte(sc.Binding)) != 1 {
 		f.k.audit(r, "oauth.bad_state", nil, "provider", sc.Provider)
 		return "", sc, "", errDetail(http.StatusBadRequest, "OAUTH_INVALID_STATE")
+	}
+	if err := f.useState(r, c); err != nil {
+		return "", sc, "", err
 	}
 	return c.Subject, sc, cookie.Value, nil
 }
@@ -474,6 +500,10 @@ func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, error) 
 	}
 	if acct.Email == "" {
 		return nil, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+	}
+	if !acct.EmailVerified && !f.opts.AllowUnverifiedEmail {
+		f.k.audit(r, "oauth.email_not_verified", nil, "provider", f.provider.Name())
+		return nil, errDetail(http.StatusBadRequest, "OAUTH_EMAIL_NOT_VERIFIED")
 	}
 	existing, err := f.k.manager.GetByEmail(ctx, acct.Email)
 	switch {

@@ -33,6 +33,7 @@ type oauthEnv struct {
 //	/auth/oidc            login through "jwt"
 //	/auth/oidc-cookie     login through "cookie", redirects /app and https://app.example/done
 //	/auth/oidc-link       login through "jwt" with AssociateByEmail
+//	/auth/oidc-unverified login through "jwt" with AllowUnverifiedEmail
 //	/auth/associate/oidc  association
 //	/users                the users router
 func newOAuthEnv(t *testing.T, open func(opts ...func(*authkit.Config)) *env) *oauthEnv {
@@ -73,6 +74,10 @@ func newOAuthEnv(t *testing.T, open func(opts ...func(*authkit.Config)) *env) *o
 	o.AssociateByEmail = true
 	r, err = e.kit.OAuthRouter(p, "jwt", o)
 	mount("/auth/oidc-link", r, err)
+	o = opts("/auth/oidc-unverified")
+	o.AllowUnverifiedEmail = true
+	r, err = e.kit.OAuthRouter(p, "jwt", o)
+	mount("/auth/oidc-unverified", r, err)
 	r, err = e.kit.OAuthAssociateRouter(p, opts("/auth/associate/oidc"))
 	mount("/auth/associate/oidc", r, err)
 	authkit.Mount(mux, "/users", e.kit.UsersRouter())
@@ -240,8 +245,10 @@ func TestOAuthLogin(t *testing.T) {
 			t.Error("empty password logged in")
 		}
 
-		// Unverified at the provider: a new user, unverified.
-		un := o.me(o.token(o.finish(o.start("/auth/oidc", "", mordred))))
+		// Unverified at the provider: refused, unless the router allows it;
+		// then a new user, unverified.
+		expect(t, o.finish(o.start("/auth/oidc", "", mordred)), http.StatusBadRequest, `{"detail":"OAUTH_EMAIL_NOT_VERIFIED"}`)
+		un := o.me(o.token(o.finish(o.start("/auth/oidc-unverified", "", mordred))))
 		if un["is_verified"] != false || un["email"] != "mordred@camelot.bt" {
 			t.Errorf("unverified user %v", un)
 		}
@@ -318,11 +325,20 @@ func TestOAuthReplayedCode(t *testing.T) {
 		o := newOAuthEnv(t, open)
 		s := o.start("/auth/oidc", "", arthur)
 		o.token(o.finish(s))
-		// The same callback, cookie and all: the provider refuses the code.
-		expect(t, o.finish(s), http.StatusBadRequest, `{"detail":"OAUTH_AUTHORIZATION_FAILED"}`)
+		// The same callback, cookie and all: the state is used up, and the
+		// provider is not even asked.
+		expect(t, o.finish(s), http.StatusBadRequest, `{"detail":"OAUTH_INVALID_STATE"}`)
 		if o.idp.Exchanges != 1 {
 			t.Errorf("%d exchanges, want 1", o.idp.Exchanges)
 		}
+		// The used code under a fresh state: the provider refuses it.
+		fresh := o.start("/auth/oidc", "", arthur)
+		replayed, _ := url.Parse(fresh.callback)
+		used, _ := url.Parse(s.callback)
+		rq := replayed.Query()
+		rq.Set("code", used.Query().Get("code"))
+		replayed.RawQuery = rq.Encode()
+		expect(t, o.call(replayed.String(), withCookie(fresh.cookie)), http.StatusBadRequest, `{"detail":"OAUTH_AUTHORIZATION_FAILED"}`)
 		// A code with another flow's verifier (a stolen code): PKCE fails.
 		a, b := o.start("/auth/oidc", "", arthur), o.start("/auth/oidc", "", arthur)
 		cb, _ := url.Parse(b.callback)
@@ -351,9 +367,11 @@ func TestOAuthExistingEmail(t *testing.T) {
 		if err := o.store.UpdateUser(context.Background(), u); err != nil {
 			t.Fatal(err)
 		}
-		// On, but the provider did not verify the email: refused.
+		// On, but the provider did not verify the email: refused, as
+		// every unverified email is; allowing those does not link either.
 		fake := idptest.User{Sub: "sub-fake-arthur", Email: "arthur@camelot.bt"}
-		expect(t, o.finish(o.start("/auth/oidc-link", "", fake)), http.StatusBadRequest, `{"detail":"OAUTH_USER_ALREADY_EXISTS"}`)
+		expect(t, o.finish(o.start("/auth/oidc-link", "", fake)), http.StatusBadRequest, `{"detail":"OAUTH_EMAIL_NOT_VERIFIED"}`)
+		expect(t, o.finish(o.start("/auth/oidc-unverified", "", fake)), http.StatusBadRequest, `{"detail":"OAUTH_USER_ALREADY_EXISTS"}`)
 		if l := o.links(local["id"].(string)); len(l) != 0 {
 			t.Fatalf("links after refusals: %+v", l)
 		}

@@ -50,6 +50,7 @@ type Server struct {
 	redirects []string
 	codes     map[string]*grant
 	tokens    map[string]User // access token → user
+	reuse     bool            // codes survive their exchange
 	// Exchanges counts the token requests that succeeded.
 	Exchanges int
 }
@@ -94,6 +95,15 @@ func (s *Server) SetUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.user = u
+}
+
+// SetCodeReuse makes codes good for any number of exchanges, as a lax
+// provider's may be: the relying party's own single-use state is then all
+// that stops a callback from being replayed.
+func (s *Server) SetCodeReuse(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reuse = on
 }
 
 // AddRedirectURI registers another redirect URI.
@@ -179,8 +189,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	code := r.PostForm.Get("code")
 	g := s.codes[code]
-	// A code is good once, whatever happens next (RFC 6749 §4.1.2).
-	delete(s.codes, code)
+	// A code is good once, whatever happens next (RFC 6749 §4.1.2),
+	// unless the test plays a lax provider.
+	if !s.reuse {
+		delete(s.codes, code)
+	}
 	if g == nil || g.redirectURI != r.PostForm.Get("redirect_uri") {
 		oauthError(w, http.StatusBadRequest, "invalid_grant")
 		return

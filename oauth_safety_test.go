@@ -1,0 +1,201 @@
+package authkit_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/internal/idptest"
+	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
+)
+
+// together sends the n requests that newRequest makes at one moment: each
+// is built and its goroutine waits at one barrier, released at once.
+func together(t *testing.T, client *http.Client, n int, newRequest func(i int) *http.Request) []reply {
+	t.Helper()
+	replies := make([]reply, n)
+	reqs := make([]*http.Request, n)
+	for i := range n {
+		reqs[i] = newRequest(i)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			res, err := client.Do(reqs[i])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Error(err)
+			}
+			replies[i] = reply{status: res.StatusCode, header: res.Header, body: string(b)}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return replies
+}
+
+// tally counts the replies by status, and the refusals by body.
+func tally(replies []reply) map[string]int {
+	n := map[string]int{}
+	for _, r := range replies {
+		key := strconv.Itoa(r.status)
+		if r.status >= 400 {
+			key += " " + r.body
+		}
+		n[key]++
+	}
+	return n
+}
+
+// One state, many callbacks at once: exactly one logs in, even at a
+// provider lax enough to exchange one code many times; the others never
+// reach the provider.
+func TestOAuthStateSingleUseRace(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
+		o := newOAuthEnv(t, open)
+		o.idp.SetCodeReuse(true)
+		s := o.start("/auth/oidc", "", arthur)
+		const n = 20
+		replies := together(t, noRedirect, n, func(int) *http.Request {
+			req, err := http.NewRequest(http.MethodGet, s.callback, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			withCookie(s.cookie)(req)
+			return req
+		})
+		ok := 0
+		for _, r := range replies {
+			switch {
+			case r.status == http.StatusOK:
+				ok++
+			case r.status != http.StatusBadRequest || r.body != `{"detail":"OAUTH_INVALID_STATE"}`:
+				t.Errorf("callback: %d %s", r.status, r.body)
+			}
+		}
+		if ok != 1 || o.idp.Exchanges != 1 {
+			t.Fatalf("%d of %d callbacks with one state logged in, %d exchanges; want 1 and 1: %v", ok, n, o.idp.Exchanges, tally(replies))
+		}
+		// And later, one at a time.
+		expect(t, o.finish(s), http.StatusBadRequest, `{"detail":"OAUTH_INVALID_STATE"}`)
+	})
+}
+
+// A used state is kept only while the state could still be accepted:
+// storage stays bounded by one state lifetime of callbacks.
+func TestOAuthStatesPurged(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
+		o := newOAuthEnv(t, open)
+		rows := func() int {
+			t.Helper()
+			var n int
+			if err := o.db.Get(&n, `SELECT count(*) FROM authkit_oauth_states`); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		old := o.start("/auth/oidc", "", arthur)
+		o.token(o.finish(old))
+		o.token(o.finish(o.start("/auth/oidc", "", arthur)))
+		if n := rows(); n != 2 {
+			t.Fatalf("%d used states recorded, want 2", n)
+		}
+		// Past the states' lifetime and leeway: the next callback purges.
+		o.clock.Add(int64(authkit.DefaultOAuthStateLifetime + time.Minute))
+		o.token(o.finish(o.start("/auth/oidc", "", arthur)))
+		if n := rows(); n != 1 {
+			t.Fatalf("%d used states recorded after the purge, want 1", n)
+		}
+		// The forgotten state stays refused: it has expired.
+		expect(t, o.finish(old), http.StatusBadRequest, `{"detail":"ACCESS_TOKEN_ALREADY_EXPIRED"}`)
+	})
+}
+
+// The takeover of issue 12 (7a): an attacker's provider account asserts
+// the victim's address without verifying it. By default it creates and
+// links nothing, before or after the victim registers.
+func TestOAuthUnverifiedEmailTakeover(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
+		o := newOAuthEnv(t, open)
+		attacker := idptest.User{Sub: "sub-morgause", Email: "Gareth@Orkney.bt"}
+		const refused = `{"detail":"OAUTH_EMAIL_NOT_VERIFIED"}`
+		ctx := context.Background()
+
+		// Before the victim has an account: none is made for the attacker.
+		expect(t, o.finish(o.start("/auth/oidc", "", attacker)), http.StatusBadRequest, refused)
+		if _, err := o.store.UserByEmail(ctx, "gareth@orkney.bt"); !errors.Is(err, store.ErrUserNotFound) {
+			t.Fatalf("user of the victim's address: %v", err)
+		}
+		if _, err := o.store.(store.OAuthAccountStore).OAuthAccountByProvider(ctx, "oidc", attacker.Sub); !errors.Is(err, store.ErrOAuthAccountNotFound) {
+			t.Fatalf("attacker's link: %v", err)
+		}
+
+		// The victim registers, verifies and uses the account; the attacker
+		// tries again by every login router: not linked, not logged in.
+		victim := o.register("gareth@orkney.bt", goodPassword)
+		u, err := o.store.UserByID(ctx, uuid.MustParse(victim["id"].(string)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.IsVerified = true
+		if err := o.store.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		for _, prefix := range []string{"/auth/oidc", "/auth/oidc-link"} {
+			expect(t, o.finish(o.start(prefix, "", attacker)), http.StatusBadRequest, refused)
+		}
+		if l := o.links(victim["id"].(string)); len(l) != 0 {
+			t.Fatalf("links of the victim: %+v", l)
+		}
+		if me := o.me(o.login("jwt", "gareth@orkney.bt", goodPassword)); me["id"] != victim["id"] {
+			t.Fatalf("victim's login: %v", me)
+		}
+	})
+}
+
+// With AllowUnverifiedEmail, an unverified provider email makes an
+// unverified account, which an application requiring verification does
+// not let in; it never joins an existing account.
+func TestOAuthAllowUnverifiedEmail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
+		requireVerified := func(opts ...func(*authkit.Config)) *env {
+			return open(append(opts, func(c *authkit.Config) { c.RequireVerification = true })...)
+		}
+		o := newOAuthEnv(t, requireVerified)
+		acct := idptest.User{Sub: "sub-lynette", Email: "lynette@camelot.bt"}
+		expect(t, o.finish(o.start("/auth/oidc-unverified", "", acct)), http.StatusBadRequest, `{"detail":"LOGIN_USER_NOT_VERIFIED"}`)
+		u, err := o.store.UserByEmail(context.Background(), "lynette@camelot.bt")
+		if err != nil || u.IsVerified || !u.IsActive || u.IsSuperuser {
+			t.Fatalf("user made: %+v, %v", u, err)
+		}
+		if l := o.links(u.ID.String()); len(l) != 1 || l[0].AccountID != acct.Sub {
+			t.Fatalf("links %+v", l)
+		}
+		// Linked now, the account logs in by its link through any router,
+		// and verification is still wanted.
+		expect(t, o.finish(o.start("/auth/oidc", "", acct)), http.StatusBadRequest, `{"detail":"LOGIN_USER_NOT_VERIFIED"}`)
+		// Once the address is verified (by its owner, through the mailbox),
+		// the provider account logs in.
+		u.IsVerified = true
+		if err := o.store.UpdateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		if me := o.me(o.token(o.finish(o.start("/auth/oidc-unverified", "", acct)))); me["id"] != u.ID.String() {
+			t.Fatalf("login as %v", me["id"])
+		}
+	})
+}
