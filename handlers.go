@@ -480,8 +480,14 @@ func (k *AuthKit) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := k.manager.ForgotPassword(r.Context(), email, r); err != nil {
+	send, err := k.mailAllowed(r, "forgot-password", email)
+	if err != nil {
 		return err
+	}
+	if send {
+		if err := k.manager.ForgotPassword(r.Context(), email, r); err != nil {
+			return err
+		}
 	}
 	httpjson.Write(w, http.StatusAccepted, nil)
 	return nil
@@ -516,8 +522,14 @@ func (k *AuthKit) requestVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := k.manager.RequestVerify(r.Context(), email, r); err != nil {
+	send, err := k.mailAllowed(r, "request-verify-token", email)
+	if err != nil {
 		return err
+	}
+	if send {
+		if err := k.manager.RequestVerify(r.Context(), email, r); err != nil {
+			return err
+		}
 	}
 	httpjson.Write(w, http.StatusAccepted, nil)
 	return nil

@@ -40,9 +40,17 @@ type Throttle struct {
 	// RequestsPerAddress bounds each of register, forgot-password and
 	// request-verify-token per address; zero means 20 per 10 minutes.
 	RequestsPerAddress limiter.Rule
+	// MailPerRecipient bounds the mail that each of forgot-password and
+	// request-verify-token sends to one address, whoever asks and from
+	// wherever; zero means 3 per 15 minutes. Requests are counted by the
+	// address asked for, account or not, and one over the limit is
+	// answered 202 like any other but sends nothing: neither the flood nor
+	// its target learns anything. A flood can delay its target's own
+	// reset mail, for one window at most after it stops.
+	MailPerRecipient limiter.Rule
 	// NewLimiter makes the limiter of one rule; name tells the counters
 	// apart ("login-client-account", "login-account", "login-address",
-	// "requests-address"). Nil means limiter.NewMemory.
+	// "requests-address", "mail-recipient"). Nil means limiter.NewMemory.
 	NewLimiter func(name string, rule limiter.Rule) (limiter.Limiter, error)
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// without them the client address is the connection's.
@@ -52,6 +60,7 @@ type Throttle struct {
 // throttle holds the limiters; nil when throttling is off.
 type throttle struct {
 	clientAccount, account, address, requests limiter.Limiter
+	recipients                                limiter.Limiter
 	proxies                                   []netip.Prefix
 }
 
@@ -74,6 +83,7 @@ func newThrottle(cfg Throttle) (*throttle, error) {
 		{&t.account, "login-account", cfg.LoginPerAccount, limiter.Rule{Limit: 100, Window: 10 * time.Minute}},
 		{&t.address, "login-address", cfg.LoginPerAddress, limiter.Rule{Limit: 100, Window: 10 * time.Minute}},
 		{&t.requests, "requests-address", cfg.RequestsPerAddress, limiter.Rule{Limit: 20, Window: 10 * time.Minute}},
+		{&t.recipients, "mail-recipient", cfg.MailPerRecipient, limiter.Rule{Limit: 3, Window: 15 * time.Minute}},
 	} {
 		rule := l.rule
 		if rule == (limiter.Rule{}) {
@@ -166,4 +176,21 @@ func (k *AuthKit) takeRequest(r *http.Request, route string) error {
 		return nil
 	}
 	return take(r.Context(), limitStep{k.throttle.requests, route + "\x00" + k.client(r)})
+}
+
+// mailAllowed counts one mail of route to email and reports whether it
+// may be sent. Unknown addresses count too, so that being over the limit
+// says nothing about who has an account.
+func (k *AuthKit) mailAllowed(r *http.Request, route, email string) (bool, error) {
+	if k.throttle == nil {
+		return true, nil
+	}
+	ok, _, err := k.throttle.recipients.Take(r.Context(), route+"\x00"+store.CanonicalEmail(email))
+	if err != nil {
+		return false, fmt.Errorf("authkit: throttle: %w", err)
+	}
+	if !ok {
+		k.audit(r, "mail.throttled", nil, "route", route)
+	}
+	return ok, nil
 }
