@@ -1,6 +1,10 @@
 package authkit
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"slices"
+)
 
 // audit logs a security event (ASVS 16.2, 16.3): what happened, to which
 // user when known, from which client address. Never a password, a token or
@@ -13,4 +17,56 @@ func (k *AuthKit) audit(r *http.Request, event string, u *User, attrs ...any) {
 	}
 	args = append(args, attrs...)
 	k.log.InfoContext(r.Context(), "authkit audit", args...)
+}
+
+// auditBy logs an event that the request's user did to u: a superuser's
+// change to another account carries who made it (actor_id).
+func (k *AuthKit) auditBy(r *http.Request, event string, u *User, attrs ...any) {
+	if actor, ok := UserFrom(r.Context()); ok && actor.ID != u.ID {
+		attrs = append([]any{"actor_id", actor.ID.String()}, attrs...)
+	}
+	k.audit(r, event, u, attrs...)
+}
+
+// auditUpdate logs user.update with the names of the fields in which
+// after differs from before — names only: no value, and never a secret's,
+// is logged. An update that changed nothing logs nothing.
+func (k *AuthKit) auditUpdate(r *http.Request, before, after *User) {
+	if changed := changedFields(before, after); len(changed) > 0 {
+		k.auditBy(r, "user.update", after, "fields", changed)
+	}
+}
+
+// changedFields names the fields in which after differs from before: the
+// standard ones in the contract's order, then the application's own,
+// sorted.
+func changedFields(before, after *User) []string {
+	var changed []string
+	for _, f := range []struct {
+		name string
+		diff bool
+	}{
+		{"email", before.Email != after.Email},
+		{"password", before.HashedPassword != after.HashedPassword},
+		{"is_active", before.IsActive != after.IsActive},
+		{"is_superuser", before.IsSuperuser != after.IsSuperuser},
+		{"is_verified", before.IsVerified != after.IsVerified},
+	} {
+		if f.diff {
+			changed = append(changed, f.name)
+		}
+	}
+	var own []string
+	for name, v := range after.Fields {
+		if old, had := before.Fields[name]; !had || fmt.Sprint(old) != fmt.Sprint(v) {
+			own = append(own, name)
+		}
+	}
+	for name := range before.Fields {
+		if _, has := after.Fields[name]; !has {
+			own = append(own, name)
+		}
+	}
+	slices.Sort(own)
+	return append(changed, own...)
 }

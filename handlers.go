@@ -310,10 +310,15 @@ func (k *AuthKit) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := *u
 	u, err = k.manager.UpdateOwn(r.Context(), u, upd, !k.cfg.NoCurrentPassword, r)
+	if errors.Is(err, ErrBadCurrentPassword) {
+		k.audit(r, "user.update.failure", &before, "reason", "bad_current_password")
+	}
 	if err != nil {
 		return updateError(err)
 	}
+	k.auditUpdate(r, &before, u)
 	httpjson.Write(w, http.StatusOK, u)
 	return nil
 }
@@ -384,9 +389,11 @@ func (k *AuthKit) patchUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := *u
 	if u, err = k.manager.Update(r.Context(), u, upd, r); err != nil {
 		return updateError(err)
 	}
+	k.auditUpdate(r, &before, u)
 	httpjson.Write(w, http.StatusOK, u)
 	return nil
 }
@@ -399,6 +406,7 @@ func (k *AuthKit) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := k.manager.Delete(r.Context(), u, r); err != nil {
 		return updateError(err)
 	}
+	k.auditBy(r, "user.delete", u)
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil
 }

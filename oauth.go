@@ -460,12 +460,15 @@ func (f *oauthFlow) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := f.userFor(r, acct)
+	u, linked, err := f.userFor(r, acct)
 	if err != nil {
 		return err
 	}
 	if err := f.link(r.Context(), u, acct, tok); err != nil {
 		return err
+	}
+	if !linked {
+		f.k.audit(r, "oauth.link", u, "provider", f.provider.Name(), "account_id", acct.ID)
 	}
 	if !u.IsActive {
 		f.k.audit(r, "login.failure", u, "backend", f.backend.Name, "provider", sc.Provider, "reason", "inactive")
@@ -483,8 +486,9 @@ func (f *oauthFlow) callback(w http.ResponseWriter, r *http.Request) error {
 	return f.k.issueLogin(w, r, f.backend, u, "provider", sc.Provider)
 }
 
-// userFor finds or creates the local user of the provider account.
-func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, error) {
+// userFor finds or creates the local user of the provider account, and
+// says whether the account was linked to it already.
+func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, bool, error) {
 	ctx := r.Context()
 	linked, err := f.links.OAuthAccountByProvider(ctx, f.provider.Name(), acct.ID)
 	switch {
@@ -492,30 +496,30 @@ func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, error) 
 		u, err := f.k.manager.Get(ctx, linked.UserID)
 		if errors.Is(err, store.ErrUserNotFound) {
 			// Deleted since: the link went with it, or is going.
-			return nil, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+			return nil, true, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
 		}
-		return u, err
+		return u, true, err
 	case !errors.Is(err, store.ErrOAuthAccountNotFound):
-		return nil, err
+		return nil, false, err
 	}
 	if acct.Email == "" {
-		return nil, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
 	}
 	if !acct.EmailVerified && !f.opts.AllowUnverifiedEmail {
 		f.k.audit(r, "oauth.email_not_verified", nil, "provider", f.provider.Name())
-		return nil, errDetail(http.StatusBadRequest, "OAUTH_EMAIL_NOT_VERIFIED")
+		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_EMAIL_NOT_VERIFIED")
 	}
 	existing, err := f.k.manager.GetByEmail(ctx, acct.Email)
 	switch {
 	case err == nil:
 		if f.opts.AssociateByEmail && acct.EmailVerified && existing.IsVerified {
 			f.k.audit(r, "oauth.associate_by_email", existing, "provider", f.provider.Name())
-			return existing, nil
+			return existing, false, nil
 		}
 		f.k.audit(r, "oauth.user_exists", existing, "provider", f.provider.Name())
-		return nil, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
+		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
 	case !errors.Is(err, store.ErrUserNotFound):
-		return nil, err
+		return nil, false, err
 	}
 	// A password nobody knows: the account logs in through the provider
 	// until its owner sets one by the reset flow.
@@ -525,14 +529,14 @@ func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, error) 
 	}, r)
 	switch {
 	case errors.Is(err, ErrUserAlreadyExists):
-		return nil, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
+		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
 	case errors.Is(err, ErrInvalidEmail):
-		return nil, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	}
 	f.k.audit(r, "register", u, "provider", f.provider.Name())
-	return u, nil
+	return u, false, nil
 }
 
 func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, verifier string) error {
@@ -551,6 +555,7 @@ func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, v
 		return err
 	}
 	f.k.audit(r, "oauth.associate", u, "provider", f.provider.Name())
+	f.k.audit(r, "oauth.link", u, "provider", f.provider.Name(), "account_id", acct.ID)
 	httpjson.Write(w, http.StatusOK, u)
 	return nil
 }

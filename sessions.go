@@ -191,7 +191,7 @@ func (k *AuthKit) endMySession(w http.ResponseWriter, r *http.Request) error {
 	if !found {
 		return errNotFound
 	}
-	k.audit(r, "session.end", u)
+	k.audit(r, "session.end", u, "session_id", r.PathValue("session_id"))
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil
 }
@@ -217,7 +217,7 @@ func (k *AuthKit) endUserSessions(w http.ResponseWriter, r *http.Request) error 
 	if err := k.manager.EndSessions(r.Context(), u.ID, nil); err != nil {
 		return err
 	}
-	k.audit(r, "sessions.end", u)
+	k.auditBy(r, "sessions.end", u)
 	httpjson.Write(w, http.StatusNoContent, nil)
 	return nil
 }
