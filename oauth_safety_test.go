@@ -6,13 +6,17 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/idptest"
+	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/go-authkit/authkit/transport"
 	"github.com/google/uuid"
 )
 
@@ -199,3 +203,51 @@ func TestOAuthAllowUnverifiedEmail(t *testing.T) {
 		}
 	})
 }
+
+// The login router documents OAUTH_EMAIL_NOT_VERIFIED only where it can
+// answer it; a store without single-use states is refused up front.
+func TestOAuthEmailNotVerifiedDocumented(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
+		o := newOAuthEnv(t, open)
+		p, err := oauth.NewOIDC(context.Background(), oauth.OIDCConfig{Name: "oidc", Issuer: o.idp.URL,
+			ClientID: o.idp.ClientID, RedirectURL: "https://app.example/cb"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for allow, want := range map[bool]bool{false: true, true: false} {
+			r, err := o.kit.OAuthRouter(p, "jwt", authkit.OAuthOptions{AllowUnverifiedEmail: allow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := authkit.OpenAPI(authkit.Info{Title: "t", Version: "1"}, authkit.At("/auth/oidc", r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(doc), "OAUTH_EMAIL_NOT_VERIFIED"); got != want {
+				t.Errorf("AllowUnverifiedEmail %v: OAUTH_EMAIL_NOT_VERIFIED documented %v, want %v", allow, got, want)
+			}
+		}
+		jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("a test secret that is long enough for HS256"), Store: o.store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kit, err := authkit.New(authkit.Config{Users: linksOnly{o.store.(oauthUsers)}, Hasher: cheapHasher(t),
+			Backends: []authkit.AuthenticationBackend{{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwt}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := kit.OAuthRouter(p, "jwt", authkit.OAuthOptions{}); err == nil || r != nil ||
+			!strings.Contains(err.Error(), "store.OAuthStateStore") {
+			t.Errorf("a store without OAuth states: %v, %v", r, err)
+		}
+	})
+}
+
+// oauthUsers is a user store with OAuth links.
+type oauthUsers interface {
+	store.UserStore
+	store.OAuthAccountStore
+}
+
+// linksOnly hides every capability of its store but users and links.
+type linksOnly struct{ oauthUsers }

@@ -517,7 +517,7 @@ func TestOAuthConfig(t *testing.T) {
 				t.Errorf("%s: operationId %q, want %q", path, got, op)
 			}
 		}
-		for _, code := range []string{"OAUTH_INVALID_STATE", "OAUTH_USER_ALREADY_EXISTS", "OAUTH_NOT_AVAILABLE_EMAIL", "ACCESS_TOKEN_DECODE_ERROR"} {
+		for _, code := range []string{"OAUTH_INVALID_STATE", "OAUTH_USER_ALREADY_EXISTS", "OAUTH_NOT_AVAILABLE_EMAIL", "OAUTH_EMAIL_NOT_VERIFIED", "ACCESS_TOKEN_DECODE_ERROR"} {
 			if !strings.Contains(string(doc), code) {
 				t.Errorf("document lacks %s", code)
 			}
