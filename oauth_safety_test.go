@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 )
 
 // together sends the n requests that newRequest makes at one moment: each
@@ -65,17 +67,26 @@ func tally(replies []reply) map[string]int {
 	return n
 }
 
-// One state, many callbacks at once: exactly one logs in, even at a
-// provider lax enough to exchange one code many times; the others never
-// reach the provider.
+// One state, many callbacks at once, spread over two instances of the
+// service on one store: exactly one logs in, even at a provider lax enough
+// to exchange one code many times; the others never reach the provider.
 func TestOAuthStateSingleUseRace(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(opts ...func(*authkit.Config)) *env) {
 		o := newOAuthEnv(t, open)
 		o.idp.SetCodeReuse(true)
+		other := o.secondInstance()
+		// Arthur has an account linked already: each callback that got
+		// through would be one more session.
+		o.token(o.finish(o.start("/auth/oidc", "", arthur)))
+		exchanged := o.idp.Exchanges
 		s := o.start("/auth/oidc", "", arthur)
 		const n = 20
-		replies := together(t, noRedirect, n, func(int) *http.Request {
-			req, err := http.NewRequest(http.MethodGet, s.callback, nil)
+		replies := together(t, noRedirect, n, func(i int) *http.Request {
+			callback := s.callback
+			if i%2 == 1 {
+				callback = other + strings.TrimPrefix(callback, o.app.URL)
+			}
+			req, err := http.NewRequest(http.MethodGet, callback, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,12 +102,37 @@ func TestOAuthStateSingleUseRace(t *testing.T) {
 				t.Errorf("callback: %d %s", r.status, r.body)
 			}
 		}
-		if ok != 1 || o.idp.Exchanges != 1 {
-			t.Fatalf("%d of %d callbacks with one state logged in, %d exchanges; want 1 and 1: %v", ok, n, o.idp.Exchanges, tally(replies))
+		if ok != 1 || o.idp.Exchanges-exchanged != 1 {
+			t.Fatalf("%d of %d callbacks with one state logged in, %d exchanges; want 1 and 1: %v", ok, n, o.idp.Exchanges-exchanged, tally(replies))
 		}
 		// And later, one at a time.
 		expect(t, o.finish(s), http.StatusBadRequest, `{"detail":"OAUTH_INVALID_STATE"}`)
 	})
+}
+
+// secondInstance serves the /auth/oidc router of another AuthKit on the
+// same store, as a second instance behind a load balancer would (one
+// public redirect URL, one state secret), and returns its base URL.
+func (o *oauthEnv) secondInstance() string {
+	t := o.t
+	sameStore := func(*testing.T) (testStore, *sqlx.DB) { return o.store, o.db }
+	e := newEnv(t, sameStore, func(c *authkit.Config) { c.Now = func() time.Time { return time.Unix(0, o.clock.Load()) } })
+	p, err := oauth.NewOIDC(context.Background(), oauth.OIDCConfig{
+		Name: "oidc", Issuer: o.idp.URL, ClientID: o.idp.ClientID, ClientSecret: o.idp.ClientSecret,
+		RedirectURL: o.app.URL + "/auth/oidc/callback",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.kit.OAuthRouter(p, "jwt", authkit.OAuthOptions{StateSecret: []byte(oauthStateSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	authkit.Mount(mux, "/auth/oidc", r)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // A used state is kept only while the state could still be accepted:

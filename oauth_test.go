@@ -52,7 +52,7 @@ func newOAuthEnv(t *testing.T, open func(opts ...func(*authkit.Config)) *env) *o
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := []byte("the state secret, long enough for HS256")
+	secret := []byte(oauthStateSecret)
 	mount := func(prefix string, r *authkit.Router, err error) {
 		t.Helper()
 		if err != nil {
@@ -83,6 +83,9 @@ func newOAuthEnv(t *testing.T, open func(opts ...func(*authkit.Config)) *env) *o
 	authkit.Mount(mux, "/users", e.kit.UsersRouter())
 	return &oauthEnv{env: e, idp: idp, app: app, clock: clock}
 }
+
+// oauthStateSecret signs the states of every OAuth router of the tests.
+const oauthStateSecret = "the state secret, long enough for HS256"
 
 // started is a flow between the provider's redirect and the callback.
 type started struct {
