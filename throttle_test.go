@@ -13,11 +13,8 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit"
-	"github.com/go-authkit/authkit/internal/testdb"
 	"github.com/go-authkit/authkit/limiter"
-	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/jmoiron/sqlx"
-	"github.com/redis/go-redis/v9"
 )
 
 // fakeClock is a clock the test moves.
@@ -145,12 +142,10 @@ func TestThrottleRequestsPerAddress(t *testing.T) {
 // With Redis counters, two instances share one count: attempts made on one
 // are refused on the other.
 func TestThrottleSharedInRedis(t *testing.T) {
-	client, prefix := testdb.Redis(t)
+	newLimiter := redisLimiters(t)
 	redisLimits := func(c *authkit.Config) {
 		throttled(&fakeClock{now: time.Now()})(c)
-		c.Throttle.NewLimiter = func(name string, rule limiter.Rule) (limiter.Limiter, error) {
-			return redislimiter.New(redis.UniversalClient(client), rule, prefix+name+":")
-		}
+		c.Throttle.NewLimiter = newLimiter
 	}
 	open := stores[1].open // both instances on one PostgreSQL
 	st, db := open(t)

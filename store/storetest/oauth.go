@@ -16,11 +16,7 @@ import (
 // oauthStore returns s as an OAuthAccountStore, or skips the test.
 func oauthStore(t *testing.T, s Store) store.OAuthAccountStore {
 	t.Helper()
-	o, ok := s.(store.OAuthAccountStore)
-	if !ok {
-		t.Skip("the store does not implement store.OAuthAccountStore")
-	}
-	return o
+	return capability[store.OAuthAccountStore](t, s, "store.OAuthAccountStore")
 }
 
 func newOAuthAccount(u *store.User, provider, accountID string) store.OAuthAccount {

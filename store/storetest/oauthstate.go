@@ -13,14 +13,21 @@ import (
 	"github.com/go-authkit/authkit/store"
 )
 
+// capability returns s as a T, the optional interface named name, or
+// skips the test.
+func capability[T any](t *testing.T, s Store, name string) T {
+	t.Helper()
+	c, ok := s.(T)
+	if !ok {
+		t.Skip("the store does not implement " + name)
+	}
+	return c
+}
+
 // stateStore returns s as an OAuthStateStore, or skips the test.
 func stateStore(t *testing.T, s Store) store.OAuthStateStore {
 	t.Helper()
-	o, ok := s.(store.OAuthStateStore)
-	if !ok {
-		t.Skip("the store does not implement store.OAuthStateStore")
-	}
-	return o
+	return capability[store.OAuthStateStore](t, s, "store.OAuthStateStore")
 }
 
 func testOAuthStates(t *testing.T, s Store) {
