@@ -65,6 +65,10 @@ type OAuthOptions struct {
 	// owner recovers it by a password reset. It never links to an existing
 	// account (AssociateByEmail needs a verified email on both sides), and
 	// a provider account linked already logs in whatever its email says.
+	// Turn it on only for a provider that owns the addresses it asserts
+	// without saying so (a company's own identity provider that omits
+	// email_verified): the provider account keeps its link when the
+	// mailbox's owner later verifies the address.
 	AllowUnverifiedEmail bool
 	// Redirects are the only URLs (absolute, or paths starting with one
 	// "/") that /authorize accepts as ?redirect_to=: after a login through
