@@ -417,7 +417,7 @@ func (k *AuthKit) ResetPasswordRouter() *Router {
 		Route{
 			Method: http.MethodPost, Path: "/forgot-password", Summary: "Forgot password",
 			OperationID: "reset:forgot_password", Tags: []string{"auth"},
-			Description: "Mails a reset token to an active user of that email, at most a few times per window (Throttle.MailPerRecipient). The answer is the same whether or not there is one, and whether or not a mail goes out.",
+			Description: "Mails a reset token to an active user of that email, at most a few times per window. The answer is the same whether or not there is one, and whether or not a mail goes out.",
 			Request:     jsonBody(emailRequestSchema()),
 			Responses: []Response{
 				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
@@ -446,7 +446,7 @@ func (k *AuthKit) VerifyRouter() *Router {
 		Route{
 			Method: http.MethodPost, Path: "/request-verify-token", Summary: "Request a verify token",
 			OperationID: "verify:request-token", Tags: []string{"auth"},
-			Description: "Mails a verify token to an active, unverified user of that email, at most a few times per window (Throttle.MailPerRecipient). The answer is the same whether or not there is one, and whether or not a mail goes out.",
+			Description: "Mails a verify token to an active, unverified user of that email, at most a few times per window. The answer is the same whether or not there is one, and whether or not a mail goes out.",
 			Request:     jsonBody(emailRequestSchema()),
 			Responses: []Response{
 				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
