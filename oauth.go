@@ -185,7 +185,8 @@ func safeRedirect(s string) bool {
 // the state parameter is a signed, short-lived token bound to that cookie.
 // The callback checks both, exchanges the code with the verifier, and logs
 // in the user linked to the provider account — on a first login creating
-// one (with a random password nobody knows, verified) and linking it. A
+// one (with a random password nobody knows, verified when the provider
+// says the email is) and linking it. A
 // state is good for one callback, on every instance sharing the store. An
 // email the provider has not verified is refused
 // (OAUTH_EMAIL_NOT_VERIFIED) unless opts.AllowUnverifiedEmail; a local
@@ -242,7 +243,8 @@ func (k *AuthKit) OAuthRouter(p oauth.Provider, backend string, opts OAuthOption
 // /auth/associate/{provider}, with opts.RedirectURL its /callback. The
 // state token carries the user's id, and the callback must be called by
 // that same user. A provider account linked to another user is refused
-// (OAUTH_USER_ALREADY_EXISTS).
+// (OAUTH_USER_ALREADY_EXISTS). The provider account's email plays no part,
+// verified or not: the signed-in user chose the account to link.
 func (k *AuthKit) OAuthAssociateRouter(p oauth.Provider, opts OAuthOptions) (*Router, error) {
 	f, err := k.newOAuthFlow(p, "", opts)
 	if err != nil {
