@@ -97,6 +97,7 @@
     OAUTH_USER_ALREADY_EXISTS: "An account with this email address already exists. Log in with your password.",
     OAUTH_NOT_AVAILABLE_EMAIL: "The provider did not give us your email address.",
     OAUTH_INVALID_STATE: "The sign-in did not complete in this browser. Try again.",
+    OAUTH_EMAIL_NOT_VERIFIED: "The provider has not verified your email address. Verify it there, or register with your email and a password.",
     Unauthorized: "You are not logged in, or your session has ended. Log in again.",
     Forbidden: "You are not allowed to do that.",
     "Not Found": "It is not there any more: it may have been deleted.",
