@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/openapi"
 )
 
 // An application's own fields travel through register, /users/me and
@@ -85,7 +86,7 @@ func TestUserFieldsInOpenAPI(t *testing.T) {
 	e := newEnv(t, stores[0].open, func(c *authkit.Config) {
 		c.UserFields = []authkit.UserField{{Name: "display_name", Required: true}, {Name: "tier", Type: authkit.FieldInt, Privileged: true}}
 	})
-	doc, err := authkit.OpenAPI(authkit.Info{Title: "t", Version: "1"},
+	doc, err := authkit.OpenAPI(openapi.Info{Title: "t", Version: "1"},
 		authkit.At("/auth", e.kit.RegisterRouter()), authkit.At("/users", e.kit.UsersRouter()))
 	if err != nil {
 		t.Fatal(err)

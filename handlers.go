@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
 	"github.com/google/uuid"
@@ -16,7 +17,7 @@ func (k *AuthKit) RegisterRouter() *Router {
 		Method: http.MethodPost, Path: "/register", Summary: "Register",
 		OperationID: "register:register", Tags: []string{"auth"},
 		Request: jsonBody(userCreateSchema(k.cfg.UserFields)),
-		Responses: []Response{
+		Responses: []openapi.Response{
 			jsonResponse(http.StatusCreated, "The new user: active, unverified, not a superuser.", userSchema(k.cfg.UserFields)),
 			badRequest([]string{"REGISTER_USER_ALREADY_EXISTS"}, "REGISTER_INVALID_PASSWORD"),
 			tooLarge(), unprocessable(), throttled(), unavailable(),
@@ -38,8 +39,8 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 	if k.cfg.RequireVerification {
 		loginCodes = append(loginCodes, "LOGIN_USER_NOT_VERIFIED")
 	}
-	login := []Response{doc.Login, badRequest(loginCodes), tooLarge(), unprocessable(), throttled(), unavailable()}
-	logout := []Response{doc.Logout, unauthorized(), unavailable()}
+	login := []openapi.Response{doc.Login, badRequest(loginCodes), tooLarge(), unprocessable(), throttled(), unavailable()}
+	logout := []openapi.Response{doc.Logout, unauthorized(), unavailable()}
 	if refusesCrossSite(b) {
 		login = append(login, forbidden("Refused: "+crossSite+"."))
 		logout = append(logout, forbidden("Refused: "+crossSite+"."))
@@ -49,7 +50,7 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 			Method: http.MethodPost, Path: "/login", Summary: "Log in (" + b.Name + ")",
 			OperationID: "auth:" + b.Name + ".login", Tags: []string{"auth"},
 			Description: "The OAuth2 password grant: username is the email. Unknown email, wrong password and inactive user all answer LOGIN_BAD_CREDENTIALS.",
-			Request:     &Body{ContentTypes: []string{mediaForm, mediaMultipart}, Schema: loginFormSchema()},
+			Request:     &openapi.Body{ContentTypes: []string{mediaForm, mediaMultipart}, Schema: loginFormSchema()},
 			Responses:   login,
 			Handler:     k.handle(k.login(b)),
 		},
@@ -67,13 +68,13 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 			OperationID: "auth:" + b.Name + ".refresh", Tags: []string{"auth"},
 			Description: "Exchanges a refresh token for a new access token and refresh token. Each refresh token is good once: presenting a used one ends its whole session (it was stolen).",
 			Request:     jsonBody(refreshSchema()),
-			Responses:   []Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), unavailable()},
+			Responses:   []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), unavailable()},
 			Handler:     k.handle(k.refresh(b, rf)),
 		}
 		if refusesCrossSite(b) {
 			// The refresh cookie carries the token; no body.
 			route.Request = nil
-			route.Responses = []Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), forbidden("Refused: " + crossSite + "."), unavailable()}
+			route.Responses = []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), forbidden("Refused: " + crossSite + "."), unavailable()}
 		}
 		routes = append(routes, route)
 	}
@@ -141,7 +142,7 @@ func (k *AuthKit) UsersRouter() *Router {
 	self := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification})
 	super := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification, Superuser: true})
 	auth := security(k.backends)
-	id := []Param{{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}}
+	id := []openapi.Param{{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}}
 	user := userSchema(k.cfg.UserFields)
 	updateCodes := []string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}
 	if !k.cfg.NoCurrentPassword {
@@ -182,7 +183,7 @@ func (k *AuthKit) UsersRouter() *Router {
 		Route{
 			Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a user (superuser)",
 			OperationID: "users:delete_user", Tags: []string{"users"}, Security: auth, Params: id,
-			Responses: k.userResponses(http.MethodDelete, true, Response{Status: http.StatusNoContent, Description: "Deleted; the user's sessions are over."}),
+			Responses: k.userResponses(http.MethodDelete, true, openapi.Response{Status: http.StatusNoContent, Description: "Deleted; the user's sessions are over."}),
 			Handler:   super(k.handle(k.deleteUser)),
 		},
 	)...)
@@ -419,7 +420,7 @@ func (k *AuthKit) ResetPasswordRouter() *Router {
 			OperationID: "reset:forgot_password", Tags: []string{"auth"},
 			Description: "Mails a reset token to an active user of that email, at most a few times per window. The answer is the same whether or not there is one, and whether or not a mail goes out.",
 			Request:     jsonBody(emailRequestSchema()),
-			Responses: []Response{
+			Responses: []openapi.Response{
 				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
 				tooLarge(), unprocessable(), throttled(), unavailable(),
 			},
@@ -430,7 +431,7 @@ func (k *AuthKit) ResetPasswordRouter() *Router {
 			OperationID: "reset:reset_password", Tags: []string{"auth"},
 			Description: "Sets a new password with the token of the reset mail. The token works once; every session of the user ends.",
 			Request:     jsonBody(resetPasswordSchema()),
-			Responses: []Response{
+			Responses: []openapi.Response{
 				nullResponse(http.StatusOK, "The password is changed."),
 				badRequest([]string{"RESET_PASSWORD_BAD_TOKEN"}, "RESET_PASSWORD_INVALID_PASSWORD"),
 				tooLarge(), unprocessable(), unavailable(),
@@ -448,7 +449,7 @@ func (k *AuthKit) VerifyRouter() *Router {
 			OperationID: "verify:request-token", Tags: []string{"auth"},
 			Description: "Mails a verify token to an active, unverified user of that email, at most a few times per window. The answer is the same whether or not there is one, and whether or not a mail goes out.",
 			Request:     jsonBody(emailRequestSchema()),
-			Responses: []Response{
+			Responses: []openapi.Response{
 				nullResponse(http.StatusAccepted, "Accepted, whether or not the user exists."),
 				tooLarge(), unprocessable(), throttled(), unavailable(),
 			},
@@ -459,7 +460,7 @@ func (k *AuthKit) VerifyRouter() *Router {
 			OperationID: "verify:verify", Tags: []string{"auth"},
 			Description: "Marks the user verified with the token of the verify mail.",
 			Request:     jsonBody(verifySchema()),
-			Responses: []Response{
+			Responses: []openapi.Response{
 				jsonResponse(http.StatusOK, "The user, now verified.", userSchema(k.cfg.UserFields)),
 				badRequest([]string{"VERIFY_USER_BAD_TOKEN", "VERIFY_USER_ALREADY_VERIFIED"}),
 				tooLarge(), unprocessable(), unavailable(),

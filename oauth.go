@@ -17,6 +17,7 @@ import (
 	"github.com/go-authkit/authkit/internal/httpjson"
 	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/oauth"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -201,7 +202,7 @@ func (k *AuthKit) OAuthRouter(p oauth.Provider, backend string, opts OAuthOption
 		return nil, err
 	}
 	name, b := p.Name(), f.backend
-	authorize := []Response{
+	authorize := []openapi.Response{
 		jsonResponse(http.StatusOK, "The URL to send the browser to; the state cookie is set.", authorizeSchema()),
 		badRequest([]string{"OAUTH_INVALID_REDIRECT"}), throttled(), unavailable(),
 	}
@@ -213,11 +214,11 @@ func (k *AuthKit) OAuthRouter(p oauth.Provider, backend string, opts OAuthOption
 	if k.cfg.RequireVerification {
 		codes = append(codes, "LOGIN_USER_NOT_VERIFIED")
 	}
-	callback := []Response{describe(b).Login, badRequest(codes), throttled(), unavailable()}
+	callback := []openapi.Response{describe(b).Login, badRequest(codes), throttled(), unavailable()}
 	if len(f.redirects) > 0 {
-		callback = append(callback, Response{Status: http.StatusSeeOther,
+		callback = append(callback, openapi.Response{Status: http.StatusSeeOther,
 			Description: "Logged in through a cookie backend, to the redirect_to given to /authorize.",
-			Headers:     []Header{{Name: "Location", Description: "One of the allowed redirects."}}})
+			Headers:     []openapi.Header{{Name: "Location", Description: "One of the allowed redirects."}}})
 	}
 	return NewRouter(
 		Route{
@@ -277,24 +278,24 @@ func (k *AuthKit) OAuthAssociateRouter(p oauth.Provider, opts OAuthOptions) (*Ro
 	), nil
 }
 
-func authorizeSchema() *Schema {
-	return object("OAuth2AuthorizeResponse", "", map[string]*Schema{
+func authorizeSchema() *openapi.Schema {
+	return object("OAuth2AuthorizeResponse", "", map[string]*openapi.Schema{
 		"authorization_url": str("uri", "The provider's authorization URL, with state and PKCE challenge."),
 	}, "authorization_url")
 }
 
-func authorizeParams(login bool) []Param {
-	ps := []Param{{Name: "scopes", In: "query", Description: "Scopes to ask for besides the provider's configured ones; repeatable.",
-		Schema: &Schema{Type: "array", Items: str("", "")}}}
+func authorizeParams(login bool) []openapi.Param {
+	ps := []openapi.Param{{Name: "scopes", In: "query", Description: "Scopes to ask for besides the provider's configured ones; repeatable.",
+		Schema: &openapi.Schema{Type: "array", Items: str("", "")}}}
 	if login {
-		ps = append(ps, Param{Name: "redirect_to", In: "query",
+		ps = append(ps, openapi.Param{Name: "redirect_to", In: "query",
 			Description: "Where a cookie backend's login ends: one of the server's allowed redirects.", Schema: str("", "")})
 	}
 	return ps
 }
 
-func callbackParams() []Param {
-	return []Param{
+func callbackParams() []openapi.Param {
+	return []openapi.Param{
 		{Name: "code", In: "query", Description: "The authorization code.", Schema: str("", "")},
 		{Name: "state", In: "query", Description: "The state that /authorize put in the authorization URL.", Schema: str("", "")},
 		{Name: "error", In: "query", Description: "The provider's refusal, instead of a code.", Schema: str("", "")},

@@ -15,6 +15,7 @@ import (
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/idptest"
 	"github.com/go-authkit/authkit/oauth"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
 )
@@ -491,7 +492,7 @@ func TestOAuthConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, err := authkit.OpenAPI(authkit.Info{Title: "t", Version: "1"},
+		doc, err := authkit.OpenAPI(openapi.Info{Title: "t", Version: "1"},
 			authkit.At("/auth/oidc", login), authkit.At("/auth/associate/oidc", assoc))
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/openapi"
 )
 
 // Route is one endpoint. Routers are tables of routes — data — so that the
@@ -29,14 +30,14 @@ type Route struct {
 	OperationID string
 	Description string
 	Tags        []string
-	Params      []Param
+	Params      []openapi.Param
 	// Request is the body the route reads; nil for none.
-	Request *Body
+	Request *openapi.Body
 	// Responses are every answer the route gives.
-	Responses []Response
+	Responses []openapi.Response
 	// Security lists the ways to authenticate, any one of which will do;
 	// nil means a public route.
-	Security []Security
+	Security []openapi.Security
 }
 
 // Router serves a table of routes below the point where it is mounted. It

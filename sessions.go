@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/google/uuid"
 )
@@ -111,7 +112,7 @@ func (k *AuthKit) SessionsRouter() *Router {
 		Method: http.MethodPost, Path: "/logout-all", Summary: "Log out everywhere",
 		OperationID: "auth:logout_all", Tags: []string{"auth"}, Security: auth,
 		Description: "Ends every session of the caller, in every backend, this one included.",
-		Responses:   k.userResponses(http.MethodPost, false, Response{Status: http.StatusNoContent, Description: "Every session is over."}),
+		Responses:   k.userResponses(http.MethodPost, false, openapi.Response{Status: http.StatusNoContent, Description: "Every session is over."}),
 		Handler:     k.CurrentUser(Require{Active: true})(k.handle(k.logoutAll)),
 	})
 }
@@ -129,9 +130,9 @@ func (k *AuthKit) logoutAll(w http.ResponseWriter, r *http.Request) error {
 // sessionRoutes are the session routes of the users router.
 func (k *AuthKit) sessionRoutes(self, super func(http.Handler) http.Handler) []Route {
 	auth := security(k.backends)
-	list := jsonResponse(http.StatusOK, "The sessions, newest first.", &Schema{Type: "array", Items: sessionSchema()})
-	sid := Param{Name: "session_id", In: "path", Description: "A session's id, from the listing.", Schema: str("", "")}
-	id := Param{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}
+	list := jsonResponse(http.StatusOK, "The sessions, newest first.", &openapi.Schema{Type: "array", Items: sessionSchema()})
+	sid := openapi.Param{Name: "session_id", In: "path", Description: "A session's id, from the listing.", Schema: str("", "")}
+	id := openapi.Param{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}
 	return []Route{
 		{
 			Method: http.MethodGet, Path: "/me/sessions", Summary: "The current user's sessions",
@@ -141,28 +142,28 @@ func (k *AuthKit) sessionRoutes(self, super func(http.Handler) http.Handler) []R
 		},
 		{
 			Method: http.MethodDelete, Path: "/me/sessions/{session_id}", Summary: "End one of the current user's sessions",
-			OperationID: "users:end_current_user_session", Tags: []string{"users"}, Security: auth, Params: []Param{sid},
+			OperationID: "users:end_current_user_session", Tags: []string{"users"}, Security: auth, Params: []openapi.Param{sid},
 			Responses: k.userResponses(http.MethodDelete, false,
-				Response{Status: http.StatusNoContent, Description: "The session's tokens stop working at once."}, notFound()),
+				openapi.Response{Status: http.StatusNoContent, Description: "The session's tokens stop working at once."}, notFound()),
 			Handler: self(k.handle(k.endMySession)),
 		},
 		{
 			Method: http.MethodGet, Path: "/{id}/sessions", Summary: "A user's sessions (superuser)",
-			OperationID: "users:user_sessions", Tags: []string{"users"}, Security: auth, Params: []Param{id},
+			OperationID: "users:user_sessions", Tags: []string{"users"}, Security: auth, Params: []openapi.Param{id},
 			Responses: k.userResponses(http.MethodGet, true, list),
 			Handler:   super(k.handle(k.userSessions)),
 		},
 		{
 			Method: http.MethodDelete, Path: "/{id}/sessions", Summary: "End every session of a user (superuser)",
-			OperationID: "users:end_user_sessions", Tags: []string{"users"}, Security: auth, Params: []Param{id},
-			Responses: k.userResponses(http.MethodDelete, true, Response{Status: http.StatusNoContent, Description: "Every session of the user is over."}),
+			OperationID: "users:end_user_sessions", Tags: []string{"users"}, Security: auth, Params: []openapi.Param{id},
+			Responses: k.userResponses(http.MethodDelete, true, openapi.Response{Status: http.StatusNoContent, Description: "Every session of the user is over."}),
 			Handler:   super(k.handle(k.endUserSessions)),
 		},
 	}
 }
 
-func sessionSchema() *Schema {
-	return object("Session", "One login of the user.", map[string]*Schema{
+func sessionSchema() *openapi.Schema {
+	return object("Session", "One login of the user.", map[string]*openapi.Schema{
 		"id":           str("", "The session's id (not a token)."),
 		"created_at":   str("date-time", ""),
 		"last_used_at": str("date-time", "Updated at most once a minute."),

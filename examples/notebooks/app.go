@@ -19,6 +19,7 @@ import (
 	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/oauth"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/strategy/redistoken"
@@ -308,7 +309,7 @@ func (a *app) routes(cfg config, keys secrets) error {
 		authkit.Mount(a.mux, m.Prefix, m.Router)
 	}
 	// The API's description, from the same routers.
-	doc, err := authkit.OpenAPIHandler(authkit.Info{Title: "Notebooks", Version: "1.0.0"}, mounts...)
+	doc, err := authkit.OpenAPIHandler(openapi.Info{Title: "Notebooks", Version: "1.0.0"}, mounts...)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"os"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -79,14 +80,14 @@ func document() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := authkit.Info{
+	info := openapi.Info{
 		Title:   "authkit",
 		Version: "0.1.0",
 		Description: "The HTTP API of authkit, in FastAPI Users' dialect, as examples/notebooks mounts it " +
 			"with -require-verification: a jwt backend (bearer token) and a cookie backend, " +
 			"routers at /auth, /auth/{backend} and /users. " +
 			"Every error body is {\"detail\": ...}.",
-		License: &authkit.License{Name: "MIT", Identifier: "MIT"},
+		License: &openapi.License{Name: "MIT", Identifier: "MIT"},
 	}
 	return authkit.OpenAPI(info,
 		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
