@@ -53,6 +53,8 @@ type JWT struct {
 	store   store.RevocationStore
 	now     func() time.Time
 	refresh *refresher // nil: no refresh tokens
+	// refreshJWT signs the envelopes of refresh tokens; nil: they are opaque.
+	refreshJWT *Signer
 }
 
 var (
@@ -88,6 +90,11 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	if cfg.Refresh != nil {
 		if j.refresh, err = newRefresher(*cfg.Refresh); err != nil {
 			return nil, fmt.Errorf("strategy: jwt: %w", err)
+		}
+		if cfg.Refresh.JWTEnvelope {
+			if j.refreshJWT, err = newRefreshSigner(cfg); err != nil {
+				return nil, fmt.Errorf("strategy: jwt: refresh: %w", err)
+			}
 		}
 	}
 	return j, nil

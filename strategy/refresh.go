@@ -39,6 +39,13 @@ type RefreshConfig struct {
 	// IdleLifetime is how long a refresh token stays good unused;
 	// DefaultRefreshIdleLifetime when zero.
 	IdleLifetime time.Duration
+	// JWTEnvelope hands refresh tokens out as JWTs (audience
+	// RefreshAudience, signed with the access tokens' key) carrying their
+	// exp and the opaque token, for clients that decode every token as a
+	// JWT to read its expiry (react-auth-kit). The server unwraps them and
+	// checks, rotates and reuse-detects the opaque token inside as usual;
+	// an opaque token alone is then refused.
+	JWTEnvelope bool
 }
 
 // Refresher is implemented by strategies that issue refresh tokens.
@@ -135,6 +142,9 @@ func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, stri
 	if err != nil {
 		return "", "", err
 	}
+	if token, err = j.wrapRefresh(u.ID, token, now, now); err != nil {
+		return "", "", err
+	}
 	return access, token, nil
 }
 
@@ -142,6 +152,10 @@ func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, stri
 func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, string, string, error) {
 	if j.refresh == nil {
 		return nil, "", "", errors.New("strategy: jwt: refresh tokens are not configured")
+	}
+	refreshToken, err := j.unwrapRefresh(refreshToken)
+	if err != nil {
+		return nil, "", "", err
 	}
 	hash, ok := OpaqueTokenHash(refreshToken)
 	if !ok {
@@ -186,6 +200,9 @@ func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, st
 	}
 	access, err := j.signer.signAs(u.ID.String(), id, now, sessionClaims{used.FamilyID})
 	if err != nil {
+		return nil, "", "", err
+	}
+	if next, err = j.wrapRefresh(u.ID, next, now, used.FamilyCreatedAt); err != nil {
 		return nil, "", "", err
 	}
 	return u, access, next, nil

@@ -200,6 +200,11 @@ func (s *Signer) Sign(subject string, extra any) (string, error) {
 // signAs is Sign with the token id and issue time chosen by the caller
 // (who must record the id before the token exists).
 func (s *Signer) signAs(subject string, id uuid.UUID, now time.Time, extra any) (string, error) {
+	return s.signUntil(subject, id, now, now.Add(s.lifetime), extra)
+}
+
+// signUntil is signAs with the expiry chosen by the caller too.
+func (s *Signer) signUntil(subject string, id uuid.UUID, now, exp time.Time, extra any) (string, error) {
 	if subject == "" {
 		return "", errors.New("strategy: sign: empty subject")
 	}
@@ -223,7 +228,7 @@ func (s *Signer) signAs(subject string, id uuid.UUID, now time.Time, extra any) 
 	claims["sub"] = subject
 	claims["aud"] = []string{s.audience}
 	claims["iat"] = now.Unix()
-	claims["exp"] = now.Add(s.lifetime).Unix()
+	claims["exp"] = exp.Unix()
 	claims["jti"] = id.String()
 	tok := jwt.NewWithClaims(s.method, claims)
 	if s.kid != "" {
