@@ -32,17 +32,21 @@ type config struct {
 	addr                string
 	db                  string
 	requireVerification bool
-	secret              string // AUTHKIT_SECRET; "" means a random one
-	mailDir             string // -mail-dir: .eml files
-	smtp                string // -smtp: an SMTP URL
-	mailFrom            string // sender of every mail
-	publicURL           string // base of the links in mails; "" means http://<addr>
-	limits              string // -limits: "on" (throttling) or "off" (local load tests)
-	redis               string // -redis: a redis:// URL; "" keeps tokens and counts local
-	redisPrefix         string // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
-	oidcIssuer          string // -oidc-issuer: an OpenID Connect issuer URL; "" for none
-	oidcClientID        string // -oidc-client-id
-	oidcSecret          string // AUTHKIT_OIDC_CLIENT_SECRET
+	secret              string   // AUTHKIT_SECRET; "" means a random one
+	mailDir             string   // -mail-dir: .eml files
+	smtp                string   // -smtp: an SMTP URL
+	mailFrom            string   // sender of every mail
+	publicURL           string   // base of the links in mails; "" means http://<addr>
+	limits              string   // -limits: "on" (throttling) or "off" (local load tests)
+	redis               string   // -redis: a redis:// URL; "" keeps tokens and counts local
+	redisPrefix         string   // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
+	oidcIssuer          string   // -oidc-issuer: an OpenID Connect issuer URL; "" for none
+	oidcClientID        string   // -oidc-client-id
+	oidcSecret          string   // AUTHKIT_OIDC_CLIENT_SECRET
+	cookieName          string   // -cookie-name: the cookie backend's cookie
+	trustedOrigins      []string // -trusted-origins: CookieConfig.TrustedOrigins
+	corsOrigins         []string // -cors-origins: front ends allowed to call the API cross-origin
+	refreshJWT          bool     // -refresh-jwt: refresh tokens in a JWT envelope
 	// oidc is the provider made from the three above at start (discovery
 	// needs the network); nil for none.
 	oidc oauth.Provider
@@ -213,6 +217,7 @@ type app struct {
 	rdb    *redis.Client
 	kit    *authkit.AuthKit
 	mux    *http.ServeMux
+	cors   []string // -cors-origins
 	logger *slog.Logger
 }
 
@@ -228,7 +233,7 @@ func newApp(st dbopen.Store, notes *notebookStore, rdb *redis.Client, mailer mai
 	if err != nil {
 		return nil, err
 	}
-	a := &app{st: st, notes: notes, rdb: rdb, kit: kit, mux: http.NewServeMux(), logger: logger}
+	a := &app{st: st, notes: notes, rdb: rdb, kit: kit, mux: http.NewServeMux(), cors: cfg.corsOrigins, logger: logger}
 	if err := a.routes(cfg, keys); err != nil {
 		return nil, err
 	}
@@ -245,7 +250,7 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 	// The jwt backend issues refresh tokens: API clients stay logged in
 	// without keeping the password, and a stolen refresh token is caught.
 	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st,
-		Refresh: &strategy.RefreshConfig{Store: st, Users: st}})
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: cfg.refreshJWT}})
 	if err != nil {
 		return nil, err
 	}
@@ -267,9 +272,9 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 	if err != nil {
 		return nil, err
 	}
-	cookie, err := transport.NewCookie(transport.CookieConfig{})
+	cookie, err := transport.NewCookie(transport.CookieConfig{Name: cfg.cookieName, TrustedOrigins: cfg.trustedOrigins})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-cookie-name or -trusted-origins: %w", err)
 	}
 	return authkit.New(authkit.Config{
 		Users: st,
@@ -332,8 +337,9 @@ func (a *app) routes(cfg config, keys secrets) error {
 	return nil
 }
 
-// Handler is the whole service.
-func (a *app) Handler() http.Handler { return a.mux }
+// Handler is the whole service: the routes, behind CORS for the front
+// ends of -cors-origins.
+func (a *app) Handler() http.Handler { return cors(a.cors, a.mux) }
 
 // Close sends the mails still queued (until ctx ends), then releases the
 // database and Redis.

@@ -29,6 +29,15 @@
 //	                        <public-url>/auth/associate/oidc/callback as redirect URIs
 //	-oidc-client-id ID      the client id at that provider; the secret, if any, comes
 //	                        from AUTHKIT_OIDC_CLIENT_SECRET
+//	-cookie-name NAME       the cookie backend's cookie (default authkit; FastAPI Users'
+//	                        is fastapiusersauth)
+//	-trusted-origins LIST   comma-separated origins (http://localhost:5173) whose
+//	                        cross-origin cookie logins, logouts and changes are allowed:
+//	                        a front end served from another origin (see docs/security.md)
+//	-cors-origins LIST      comma-separated origins of front ends that may call the API
+//	                        cross-origin (CORS, credentials included); exact origins only
+//	-refresh-jwt            hand the jwt backend's refresh tokens out as JWTs carrying
+//	                        their exp (for react-auth-kit); checked and rotated as before
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -89,7 +98,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.redis, "redis", "", "keep cookie tokens and throttle counts in the Redis at `URL`: redis://host:port/db")
 	fs.StringVar(&cfg.oidcIssuer, "oidc-issuer", "", "offer login through the OpenID Connect issuer at `URL`")
 	fs.StringVar(&cfg.oidcClientID, "oidc-client-id", "", "client `ID` at the OpenID Connect issuer (secret from AUTHKIT_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&cfg.cookieName, "cookie-name", "authkit", "`name` of the cookie backend's cookie (FastAPI Users': fastapiusersauth)")
+	trusted := fs.String("trusted-origins", "", "comma-separated `origins` (https://app.example.com) allowed to make state-changing cookie requests cross-origin")
+	corsOrigins := fs.String("cors-origins", "", "comma-separated `origins` of front ends allowed to call the API cross-origin, credentials included (CORS)")
+	fs.BoolVar(&cfg.refreshJWT, "refresh-jwt", false, "hand refresh tokens out in a JWT envelope (for react-auth-kit, which reads exp from them)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.trustedOrigins, cfg.corsOrigins = splitList(*trusted), splitList(*corsOrigins)
+	if err := errors.Join(checkOrigins("-trusted-origins", cfg.trustedOrigins), checkOrigins("-cors-origins", cfg.corsOrigins)); err != nil {
 		return err
 	}
 	if cfg.limits != "on" && cfg.limits != "off" {
