@@ -2,6 +2,7 @@ package authkit_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -94,8 +95,11 @@ func TestUserFieldsInOpenAPI(t *testing.T) {
 	var d struct {
 		Components struct {
 			Schemas map[string]struct {
-				Properties map[string]struct{ Type string }
-				Required   []string
+				Properties map[string]struct {
+					Type      any // "string", or ["string", "null"] where a body may send null
+					MaxLength int
+				}
+				Required []string
 			}
 		}
 	}
@@ -103,13 +107,13 @@ func TestUserFieldsInOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := d.Components.Schemas
-	if s["UserCreate"].Properties["display_name"].Type != "string" || !slices.Contains(s["UserCreate"].Required, "display_name") {
+	if dn := s["UserCreate"].Properties["display_name"]; fmt.Sprint(dn.Type) != "[string null]" || dn.MaxLength != 256 || !slices.Contains(s["UserCreate"].Required, "display_name") {
 		t.Errorf("UserCreate: %+v", s["UserCreate"])
 	}
 	if _, ok := s["UserCreate"].Properties["tier"]; ok {
 		t.Error("UserCreate offers a privileged field")
 	}
-	if s["User"].Properties["tier"].Type != "integer" || s["UserAdminUpdate"].Properties["tier"].Type != "integer" {
+	if s["User"].Properties["tier"].Type != "integer" || fmt.Sprint(s["UserAdminUpdate"].Properties["tier"].Type) != "[integer null]" {
 		t.Errorf("User/UserAdminUpdate lack tier: %+v %+v", s["User"], s["UserAdminUpdate"])
 	}
 }

@@ -142,7 +142,7 @@ func (k *AuthKit) UsersRouter() *Router {
 	self := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification})
 	super := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification, Superuser: true})
 	auth := security(k.backends)
-	id := []openapi.Param{{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}}
+	id := []openapi.Param{userIDParam()}
 	user := userSchema(k.cfg.UserFields)
 	updateCodes := []string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}
 	if !k.cfg.NoCurrentPassword {

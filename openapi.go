@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -27,7 +28,8 @@ func At(prefix string, r *Router) Mounted { return Mounted{Prefix: prefix, Route
 
 // OpenAPI returns the OpenAPI 3.1 document (see openapi.Document) of the
 // routes of mounts, each path being the router's prefix followed by the
-// route's path. authkit's tags, "auth" and "users", are described unless
+// route's path (a route at "/" is documented at the prefix itself, which
+// the router serves too). authkit's tags, "auth" and "users", are described unless
 // info describes them. It returns an error for routes that cannot be
 // documented: a missing operation ID, summary or response, two routes on
 // one method and path, or two different schemas or security schemes under
@@ -46,8 +48,12 @@ func OpenAPI(info openapi.Info, mounts ...Mounted) ([]byte, error) {
 			if !strings.HasPrefix(rt.Path, "/") {
 				return nil, fmt.Errorf("authkit: openapi: %s %s: the path does not start with /", rt.Method, rt.Path)
 			}
+			path := prefix + rt.Path
+			if rt.Path == "/" && prefix != "" {
+				path = prefix // a trailing slash is a lint error, and the router serves both
+			}
 			ops = append(ops, openapi.Operation{
-				Method: rt.Method, Path: prefix + rt.Path,
+				Method: rt.Method, Path: path,
 				OperationID: rt.OperationID, Summary: rt.Summary, Description: rt.Description, Tags: rt.Tags,
 				Params: rt.Params, Request: rt.Request, Responses: rt.Responses, Security: rt.Security,
 			})
@@ -116,14 +122,23 @@ func object(name, description string, props map[string]*openapi.Schema, required
 
 // fieldSchemas adds the application's own fields (Config.UserFields) to
 // an object schema's properties: the privileged ones only when asked, and
-// as required those that are when required is true.
-func fieldSchemas(s *openapi.Schema, fs []UserField, privileged, required bool) *openapi.Schema {
+// as required those that are when required is true. null, when not empty,
+// says what a JSON null does to a field (a request body); "" for a
+// response, which never has null.
+func fieldSchemas(s *openapi.Schema, fs []UserField, privileged, required bool, null string) *openapi.Schema {
 	types := map[FieldType]string{FieldString: "string", FieldBool: "boolean", FieldInt: "integer"}
 	for _, f := range fs {
 		if f.Privileged && !privileged {
 			continue
 		}
-		s.Properties[f.Name] = &openapi.Schema{Type: types[f.Type], Description: "The application's own field."}
+		p := &openapi.Schema{Type: types[f.Type], Description: "The application's own field.", Nullable: null != ""}
+		if null != "" {
+			p.Description += " " + null
+		}
+		if f.Type == FieldString {
+			p.MaxLength = cmp.Or(f.MaxLength, 256)
+		}
+		s.Properties[f.Name] = p
 		if required && f.Required {
 			s.Required = append(s.Required, f.Name)
 		}
@@ -132,7 +147,7 @@ func fieldSchemas(s *openapi.Schema, fs []UserField, privileged, required bool) 
 }
 
 func userSchema(fs []UserField) *openapi.Schema {
-	return fieldSchemas(userSchemaBase(), fs, true, false)
+	return fieldSchemas(userSchemaBase(), fs, true, false, "")
 }
 
 func userSchemaBase() *openapi.Schema {
@@ -149,13 +164,13 @@ func userCreateSchema(fs []UserField) *openapi.Schema {
 	return fieldSchemas(object("UserCreate", "A new user. is_active, is_superuser, is_verified and id are ignored.", map[string]*openapi.Schema{
 		"email":    str("email", "Compared case-insensitively with the existing users'."),
 		"password": str("password", "Judged by the password policy."),
-	}, "email", "password"), fs, false, true)
+	}, "email", "password"), fs, false, true, "null counts as absent.")
 }
 
 // userUpdateSchema is the body of PATCH /users/me, or with privileged the
 // superuser's PATCH /users/{id}.
 func userUpdateSchema(privileged bool, fs []UserField) *openapi.Schema {
-	return fieldSchemas(userUpdateSchemaBase(privileged), fs, privileged, false)
+	return fieldSchemas(userUpdateSchemaBase(privileged), fs, privileged, false, "null removes it.")
 }
 
 func userUpdateSchemaBase(privileged bool) *openapi.Schema {
@@ -167,10 +182,20 @@ func userUpdateSchemaBase(privileged bool) *openapi.Schema {
 	if !privileged {
 		return object("UserUpdate", "A partial update: absent fields are left alone; is_active, is_superuser and is_verified are ignored.", props)
 	}
-	props["is_active"] = boolean("Deactivating a user ends their sessions.")
-	props["is_superuser"] = boolean("")
-	props["is_verified"] = boolean("")
+	// null counts as absent for these, as FastAPI Users' Optional[bool].
+	props["is_active"] = &openapi.Schema{Type: "boolean", Nullable: true, Description: "Deactivating a user ends their sessions; null leaves it alone."}
+	props["is_superuser"] = &openapi.Schema{Type: "boolean", Nullable: true, Description: "null leaves it alone."}
+	props["is_verified"] = &openapi.Schema{Type: "boolean", Nullable: true, Description: "null leaves it alone."}
 	return object("UserAdminUpdate", "A partial update by a superuser: absent fields are left alone.", props)
+}
+
+// userIDParam is the {id} of the superuser's routes. It is a string, not
+// format uuid: a malformed id is answered 404, as an unknown one (FastAPI
+// Users does the same), where a proxy validating against format uuid
+// would answer 422.
+func userIDParam() openapi.Param {
+	return openapi.Param{Name: "id", In: "path", Schema: &openapi.Schema{Type: "string"},
+		Description: "The user's id, a UUID; any other value is answered 404, as an unknown id is."}
 }
 
 func refreshSchema() *openapi.Schema {
@@ -214,28 +239,6 @@ func bearerResponseSchema() *openapi.Schema {
 	}, "access_token", "token_type")
 }
 
-func errorModelSchema() *openapi.Schema {
-	return object("ErrorModel", "An error: a code such as LOGIN_BAD_CREDENTIALS, a status phrase such as Unauthorized, or a password-policy failure.", map[string]*openapi.Schema{
-		"detail": {AnyOf: []*openapi.Schema{
-			{Type: "string"},
-			object("ErrorCodeReason", "A password-policy failure.", map[string]*openapi.Schema{
-				"code":   str("", "REGISTER_INVALID_PASSWORD, RESET_PASSWORD_INVALID_PASSWORD or UPDATE_USER_INVALID_PASSWORD."),
-				"reason": str("", "Why the policy refused the password, for the user to read."),
-			}, "code", "reason"),
-		}},
-	}, "detail")
-}
-
-func validationErrorSchema() *openapi.Schema {
-	return object("HTTPValidationError", "Malformed input: one entry per field in error.", map[string]*openapi.Schema{
-		"detail": {Type: "array", Items: object("ValidationError", "", map[string]*openapi.Schema{
-			"loc":  {Type: "array", Description: `Where: "body" or "path", then the field.`, Items: &openapi.Schema{AnyOf: []*openapi.Schema{{Type: "string"}, {Type: "integer"}}}},
-			"msg":  str("", "For people."),
-			"type": str("", "For programs: missing, value_error, json_invalid, string_type, bool_type, ..."),
-		}, "loc", "msg", "type")},
-	}, "detail")
-}
-
 func jsonResponse(status int, description string, s *openapi.Schema) openapi.Response {
 	return openapi.Response{Status: status, Description: description, Schema: s}
 }
@@ -250,7 +253,7 @@ func errorResponse(status int, description string, codes ...string) openapi.Resp
 	if len(codes) == 0 {
 		codes = []string{http.StatusText(status)}
 	}
-	return openapi.Response{Status: status, Description: description, Schema: errorModelSchema(), Codes: codes}
+	return openapi.Response{Status: status, Description: description, Schema: openapi.ErrorModel(), Codes: codes}
 }
 
 // badRequest is the 400 of codes, and of reasonCodes (password-policy
@@ -266,7 +269,7 @@ func retryAfter(description string) []openapi.Header {
 }
 
 func unprocessable() openapi.Response {
-	return openapi.Response{Name: "UnprocessableContent", Status: http.StatusUnprocessableEntity, Description: "A field is missing or malformed, or the body is not what the route takes.", Schema: validationErrorSchema()}
+	return openapi.Response{Name: "UnprocessableContent", Status: http.StatusUnprocessableEntity, Description: "A field is missing or malformed, or the body is not what the route takes.", Schema: openapi.ValidationErrorModel()}
 }
 
 func tooLarge() openapi.Response {
@@ -340,6 +343,11 @@ func describe(b *AuthenticationBackend) openapi.TransportDoc {
 			Description: fmt.Sprintf("Transport %T does not describe itself (see openapi.DocumentedTransport).", b.Transport)},
 	}
 }
+
+// OpenAPISecurity is the security of a route behind the kit's CurrentUser
+// middleware (a token of any of its backends), for documenting the
+// application's own routes alongside authkit's.
+func (k *AuthKit) OpenAPISecurity() []openapi.Security { return security(k.backends) }
 
 // security is the security of a route that takes a token of any of backends.
 func security(backends []*AuthenticationBackend) []openapi.Security {

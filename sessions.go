@@ -132,7 +132,7 @@ func (k *AuthKit) sessionRoutes(self, super func(http.Handler) http.Handler) []R
 	auth := security(k.backends)
 	list := jsonResponse(http.StatusOK, "The sessions, newest first.", &openapi.Schema{Type: "array", Items: sessionSchema()})
 	sid := openapi.Param{Name: "session_id", In: "path", Description: "A session's id, from the listing.", Schema: str("", "")}
-	id := openapi.Param{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}
+	id := userIDParam()
 	return []Route{
 		{
 			Method: http.MethodGet, Path: "/me/sessions", Summary: "The current user's sessions",

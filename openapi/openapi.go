@@ -32,9 +32,13 @@ type Schema struct {
 	// Name makes the schema a component: the document defines it once,
 	// under components/schemas, and refers to it everywhere else. Two
 	// different schemas with one name are an error.
-	Name        string
-	Type        string // "object", "string", "boolean", "integer", "array", "null"; empty for AnyOf
+	Name string
+	Type string // "object", "string", "boolean", "integer", "array", "null"; empty for AnyOf
+	// Nullable admits JSON null besides Type (written as the type array
+	// [Type, "null"]); Description should say what null means.
+	Nullable    bool
 	Format      string // "email", "uuid", "password", ...
+	MaxLength   int    // of a string, in characters; 0: no bound written
 	Description string
 	Pattern     string
 	Const       any // nil: none
@@ -502,8 +506,15 @@ func (b *docBuilder) render(s *Schema) (map[string]any, error) {
 			out[k] = v
 		}
 	}
-	set("type", s.Type)
+	if s.Nullable && s.Type != "" {
+		out["type"] = []string{s.Type, "null"}
+	} else {
+		set("type", s.Type)
+	}
 	set("format", s.Format)
+	if s.MaxLength > 0 {
+		out["maxLength"] = s.MaxLength
+	}
 	set("description", s.Description)
 	set("pattern", s.Pattern)
 	if s.Const != nil {
@@ -547,4 +558,38 @@ func (b *docBuilder) render(s *Schema) (map[string]any, error) {
 		out["anyOf"] = any
 	}
 	return out, nil
+}
+
+// ErrorModel is the schema of the contract's error body, {"detail": ...}:
+// a code such as LOGIN_BAD_CREDENTIALS, a status phrase such as
+// Unauthorized, or a password-policy failure {"code", "reason"}. Routes of
+// one's own that answer in the contract's shape refer to it.
+func ErrorModel() *Schema {
+	return &Schema{Name: "ErrorModel", Type: "object", Required: []string{"detail"},
+		Description: "An error: a code such as LOGIN_BAD_CREDENTIALS, a status phrase such as Unauthorized, or a password-policy failure.",
+		Properties: map[string]*Schema{
+			"detail": {AnyOf: []*Schema{
+				{Type: "string"},
+				{Name: "ErrorCodeReason", Type: "object", Description: "A password-policy failure.", Required: []string{"code", "reason"},
+					Properties: map[string]*Schema{
+						"code":   {Type: "string", Description: "REGISTER_INVALID_PASSWORD, RESET_PASSWORD_INVALID_PASSWORD or UPDATE_USER_INVALID_PASSWORD."},
+						"reason": {Type: "string", Description: "Why the policy refused the password, for the user to read."},
+					}},
+			}},
+		}}
+}
+
+// ValidationErrorModel is the schema of the contract's 422 body, FastAPI's
+// {"detail": [{"loc", "msg", "type"}, ...]}.
+func ValidationErrorModel() *Schema {
+	return &Schema{Name: "HTTPValidationError", Type: "object", Required: []string{"detail"},
+		Description: "Malformed input: one entry per field in error.",
+		Properties: map[string]*Schema{
+			"detail": {Type: "array", Items: &Schema{Name: "ValidationError", Type: "object", Required: []string{"loc", "msg", "type"},
+				Properties: map[string]*Schema{
+					"loc":  {Type: "array", Description: `Where: "body", "path" or "query", then the field.`, Items: &Schema{AnyOf: []*Schema{{Type: "string"}, {Type: "integer"}}}},
+					"msg":  {Type: "string", Description: "For people."},
+					"type": {Type: "string", Description: "For programs: missing, value_error, json_invalid, string_type, bool_type, ..."},
+				}}},
+		}}
 }

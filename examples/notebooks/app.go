@@ -19,7 +19,6 @@ import (
 	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/oauth"
-	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/strategy/redistoken"
@@ -313,17 +312,19 @@ func (a *app) routes(cfg config, keys secrets) error {
 	for _, m := range mounts {
 		authkit.Mount(a.mux, m.Prefix, m.Router)
 	}
-	// The API's description, from the same routers.
-	doc, err := authkit.OpenAPIHandler(openapi.Info{Title: "Notebooks", Version: "1.0.0"}, mounts...)
+	// Authentication comes first: without a user every path below answers 401.
+	notebooks := a.notebooksRouter()
+	api := a.kit.CurrentActiveUser(notebooks)
+	a.mux.Handle("/api/notebooks", http.StripPrefix("/api/notebooks", api))
+	authkit.Mount(a.mux, "/api/notebooks", api)
+
+	// The API's description, from the same routers: authkit's and the
+	// notebooks API.
+	doc, err := authkit.OpenAPIHandler(info(), append(mounts, authkit.At("/api/notebooks", notebooks))...)
 	if err != nil {
 		return err
 	}
 	a.mux.Handle("GET /openapi.json", doc)
-
-	// Authentication comes first: without a user every path below answers 401.
-	api := a.kit.CurrentActiveUser(a.notebooksRouter())
-	a.mux.Handle("/api/notebooks", http.StripPrefix("/api/notebooks", api))
-	authkit.Mount(a.mux, "/api/notebooks", api)
 
 	page := http.HandlerFunc(servePage)
 	a.mux.Handle("GET /{$}", page)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/google/uuid"
 )
 
@@ -17,12 +18,32 @@ import (
 // and changes their own notebooks: another user's answers 404, as if it
 // did not exist.
 func (a *app) notebooksRouter() *authkit.Router {
+	sec := a.kit.OpenAPISecurity()
+	tags := []string{"notebooks"}
+	one := openapi.Response{Status: http.StatusOK, Description: "The notebook.", Schema: notebookSchema()}
 	return authkit.NewRouter(
-		authkit.Route{Method: http.MethodGet, Path: "/", Summary: "The caller's notebooks, newest first (?all=true: everyone's, superuser only)", Handler: a.handle(a.listNotebooks)},
-		authkit.Route{Method: http.MethodPost, Path: "/", Summary: "Create a notebook", Handler: a.handle(a.createNotebook)},
-		authkit.Route{Method: http.MethodGet, Path: "/{id}", Summary: "A notebook", Handler: a.handle(a.getNotebook)},
-		authkit.Route{Method: http.MethodPatch, Path: "/{id}", Summary: "Update a notebook", Handler: a.handle(a.patchNotebook)},
-		authkit.Route{Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a notebook", Handler: a.handle(a.deleteNotebook)},
+		authkit.Route{Method: http.MethodGet, Path: "/", Summary: "The caller's notebooks, newest first (?all=true: everyone's, superuser only)",
+			Handler: a.handle(a.listNotebooks), OperationID: "notebooks:list", Tags: tags, Security: sec,
+			Params: []openapi.Param{{Name: "all", In: "query", Schema: &openapi.Schema{Type: "boolean"},
+				Description: "Every user's notebooks: superusers only (403 otherwise)."}},
+			Responses: notebookResponses(http.MethodGet, false,
+				openapi.Response{Status: http.StatusOK, Description: "The notebooks, newest first.", Schema: &openapi.Schema{Type: "array", Items: notebookSchema()}},
+				errorAnswer(http.StatusForbidden, "all=true from a user who is not a superuser."),
+				openapi.Response{Status: http.StatusUnprocessableEntity, Description: "all is not a boolean.", Schema: openapi.ValidationErrorModel()})},
+		authkit.Route{Method: http.MethodPost, Path: "/", Summary: "Create a notebook", Handler: a.handle(a.createNotebook),
+			OperationID: "notebooks:create", Tags: tags, Security: sec,
+			Request:   &openapi.Body{ContentTypes: []string{"application/json"}, Schema: notebookInputSchema(true)},
+			Responses: notebookResponses(http.MethodPost, true, openapi.Response{Status: http.StatusCreated, Description: "The new notebook.", Schema: notebookSchema()})},
+		authkit.Route{Method: http.MethodGet, Path: "/{id}", Summary: "A notebook", Handler: a.handle(a.getNotebook),
+			OperationID: "notebooks:get", Tags: tags, Security: sec, Params: notebookID,
+			Responses: notebookResponses(http.MethodGet, false, one, notFound())},
+		authkit.Route{Method: http.MethodPatch, Path: "/{id}", Summary: "Update a notebook", Handler: a.handle(a.patchNotebook),
+			OperationID: "notebooks:update", Tags: tags, Security: sec, Params: notebookID,
+			Request:   &openapi.Body{ContentTypes: []string{"application/json"}, Schema: notebookInputSchema(false)},
+			Responses: notebookResponses(http.MethodPatch, true, one, notFound())},
+		authkit.Route{Method: http.MethodDelete, Path: "/{id}", Summary: "Delete a notebook", Handler: a.handle(a.deleteNotebook),
+			OperationID: "notebooks:delete", Tags: tags, Security: sec, Params: notebookID,
+			Responses: notebookResponses(http.MethodDelete, false, openapi.Response{Status: http.StatusNoContent, Description: "Deleted."}, notFound())},
 	)
 }
 

@@ -1,17 +1,21 @@
-// Command openapi writes authkit's OpenAPI document, openapi.json at the
-// root of the repository, from the route tables the routers mount.
+// Command openapi writes the OpenAPI document of authkit's own routes,
+// openapi.json at the root of the repository: the library's, not an
+// application's (examples/notebooks serves and commits its own, with its
+// notebooks API and its display_name field).
 //
 // It runs from the root package:
 //
 //	//go:generate go run ./internal/gen/openapi -o openapi.json
 //
-// The kit it documents is wired as examples/notebooks wires its own: a
-// "jwt" backend (bearer header + JWT) and a "cookie" backend (cookie +
-// database tokens), every router mounted at the prefixes of CONTRACT.md's
-// table. Verification is required (-require-verification), so that the
-// document shows every answer of the contract: LOGIN_USER_NOT_VERIFIED and
-// the 403 of unverified users included. Nothing is stored: the store only has to exist for the strategies
-// to be built, so it is an in-memory SQLite database that is never opened.
+// The kit it documents has the two backends of docs/contract.md, a "jwt"
+// backend (bearer header + JWT, with refresh tokens) and a "cookie" backend
+// (cookie + database tokens), every router mounted at the prefixes of the
+// contract's table, OAuth through GitHub (login with the jwt backend, and
+// association), and verification required, so that the document shows
+// every answer of the contract: LOGIN_USER_NOT_VERIFIED and the 403 of
+// unverified users included. Nothing is stored: the store only has to exist
+// for the strategies to be built, so it is an in-memory SQLite database
+// that is never opened.
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"os"
 
 	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/go-authkit/authkit/strategy"
@@ -83,16 +88,36 @@ func document() ([]byte, error) {
 	info := openapi.Info{
 		Title:   "authkit",
 		Version: "0.1.0",
-		Description: "The HTTP API of authkit, in FastAPI Users' dialect, as examples/notebooks mounts it " +
-			"with -require-verification: a jwt backend (bearer token) and a cookie backend, " +
-			"routers at /auth, /auth/{backend} and /users. " +
-			"Every error body is {\"detail\": ...}.",
+		Description: "The HTTP API of authkit itself, in FastAPI Users' dialect, mounted as docs/contract.md's " +
+			"table does: a jwt backend (bearer token) and a cookie backend, routers at /auth, /auth/{backend}, " +
+			"/auth/{provider} and /auth/associate/{provider} (OAuth, here GitHub) and /users, with verification required (Config.RequireVerification), so that every answer shows. " +
+			"An application's own document (authkit.OpenAPI of its mounts) has its own fields and routes. " +
+			"Every error body is {\"detail\": ...}. A method a path does not list is answered 405 " +
+			"{\"detail\": \"Method Not Allowed\"}, with an Allow header naming those it does.",
 		License: &openapi.License{Name: "MIT", Identifier: "MIT"},
+	}
+	// OAuth through GitHub, whose provider needs no discovery: the login
+	// router (jwt backend) and the associate router.
+	github, err := oauth.NewGitHub(oauth.GitHubConfig{ClientID: "openapi", RedirectURL: "https://api.example.com/auth/github/callback"})
+	if err != nil {
+		return nil, err
+	}
+	state := authkit.OAuthOptions{StateSecret: []byte("openapi generator: signs nothing at all")}
+	login, err := kit.OAuthRouter(github, "jwt", state)
+	if err != nil {
+		return nil, err
+	}
+	state.RedirectURL = "https://api.example.com/auth/associate/github/callback"
+	associate, err := kit.OAuthAssociateRouter(github, state)
+	if err != nil {
+		return nil, err
 	}
 	return authkit.OpenAPI(info,
 		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
 		authkit.At("/auth/jwt", kit.AuthRouter("jwt")),
 		authkit.At("/auth/cookie", kit.AuthRouter("cookie")),
+		authkit.At("/auth/github", login),
+		authkit.At("/auth/associate/github", associate),
 		authkit.At("/users", kit.UsersRouter()),
 	)
 }

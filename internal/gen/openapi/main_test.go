@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,19 +30,32 @@ func TestCheckedInDocumentIsCurrent(t *testing.T) {
 	}
 }
 
-// The document lists every error code CONTRACT.md gives these routes
-// (the OAuth codes belong to routes authkit does not have yet), and only
-// those.
-func TestDocumentListsTheContractsCodes(t *testing.T) {
-	doc, err := document()
-	if err != nil {
-		t.Fatal(err)
+// contract is docs/contract.md.
+var contract = filepath.Join("..", "..", "..", "docs", "contract.md")
+
+var (
+	// contractCode is an error code as the contract writes them; every
+	// such name in it is one.
+	contractCode = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`)
+	// contractRoute is "GET /users/me" or "GET/PATCH /users/me" or
+	// "GET|PATCH|DELETE /users/{id}".
+	contractRoute = regexp.MustCompile(`\b((?:GET|POST|PUT|PATCH|DELETE)(?:[/|](?:GET|POST|PUT|PATCH|DELETE))*) (/[A-Za-z0-9_./{}-]*)`)
+	// placeholders are the contract's path parameters that stand for a
+	// prefix, and what the document has for each.
+	placeholders = map[string][]string{"{backend}": {"jwt", "cookie"}, "{provider}": {"github"}}
+)
+
+// documented is every "METHOD path" of doc and every error code its
+// responses name.
+func documented(t *testing.T, doc []byte) (routes, codes map[string]bool) {
+	t.Helper()
+	var root struct {
+		Paths map[string]map[string]any
 	}
-	var root any
 	if err := json.Unmarshal(doc, &root); err != nil {
 		t.Fatal(err)
 	}
-	found := map[string]bool{}
+	routes, codes = map[string]bool{}, map[string]bool{}
 	var walk func(any)
 	walk = func(n any) {
 		switch n := n.(type) {
@@ -48,8 +64,8 @@ func TestDocumentListsTheContractsCodes(t *testing.T) {
 				if m, ok := detail.(map[string]any); ok {
 					detail = m["code"]
 				}
-				if s, ok := detail.(string); ok && strings.ToUpper(s) == s {
-					found[s] = true
+				if s, ok := detail.(string); ok && contractCode.MatchString(s) {
+					codes[s] = true
 				}
 			}
 			for _, v := range n {
@@ -61,22 +77,79 @@ func TestDocumentListsTheContractsCodes(t *testing.T) {
 			}
 		}
 	}
-	walk(root)
-	want := []string{
-		"REGISTER_INVALID_PASSWORD", "REGISTER_USER_ALREADY_EXISTS",
-		"LOGIN_BAD_CREDENTIALS", "LOGIN_USER_NOT_VERIFIED",
-		"RESET_PASSWORD_BAD_TOKEN", "RESET_PASSWORD_INVALID_PASSWORD",
-		"VERIFY_USER_BAD_TOKEN", "VERIFY_USER_ALREADY_VERIFIED",
-		"UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD", "UPDATE_USER_BAD_CURRENT_PASSWORD",
-		"TOO_MANY_REQUESTS", "REFRESH_TOKEN_INVALID",
-	}
-	for _, code := range want {
-		if !found[code] {
-			t.Errorf("%s is not in the document", code)
+	for path, ops := range root.Paths {
+		for method, op := range ops {
+			routes[strings.ToUpper(method)+" "+path] = true
+			walk(op)
 		}
-		delete(found, code)
 	}
-	for code := range found {
-		t.Errorf("%s is in the document but not in the contract", code)
+	var components any
+	if err := json.Unmarshal(doc, &components); err != nil {
+		t.Fatal(err)
+	}
+	walk(components.(map[string]any)["components"])
+	return routes, codes
+}
+
+// docs/contract.md and the document agree: every route of the contract is
+// documented, and the error codes are the same on both sides. The codes
+// and routes are read from the contract itself, so that a feature that
+// adds either to it is checked too.
+func TestDocumentFollowsTheContract(t *testing.T) {
+	doc, err := document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(contract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, codes := documented(t, doc)
+
+	want := map[string]bool{}
+	for _, c := range contractCode.FindAllString(string(text), -1) {
+		want[c] = true
+	}
+	if len(want) < 20 {
+		t.Fatalf("only %d codes read from %s: is the pattern still right?", len(want), contract)
+	}
+	for _, c := range slices.Sorted(maps.Keys(want)) {
+		if !codes[c] {
+			t.Errorf("%s is in docs/contract.md but no route of the document answers it", c)
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(codes)) {
+		if !want[c] {
+			t.Errorf("%s is in the document but not in docs/contract.md", c)
+		}
+	}
+
+	n := 0
+	for _, m := range contractRoute.FindAllStringSubmatch(string(text), -1) {
+		paths := []string{m[2]}
+		for ph, values := range placeholders {
+			var next []string
+			for _, p := range paths {
+				if !strings.Contains(p, ph) {
+					next = append(next, p)
+					continue
+				}
+				for _, v := range values {
+					next = append(next, strings.ReplaceAll(p, ph, v))
+				}
+			}
+			paths = next
+		}
+		for _, method := range strings.FieldsFunc(m[1], func(r rune) bool { return r == '/' || r == '|' }) {
+			for _, p := range paths {
+				n++
+				if !routes[method+" "+p] {
+					t.Errorf("%s %s (docs/contract.md: %q) is not in the document", method, p, m[0])
+				}
+			}
+		}
+	}
+	if n < 15 {
+		t.Fatalf("only %d routes read from %s: is the pattern still right?", n, contract)
 	}
 }
