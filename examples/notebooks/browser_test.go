@@ -173,17 +173,36 @@ func (b *browser) titles() []string {
 		`Array.from(document.querySelectorAll("#notebook-list .notebook-title"), e => e.textContent)`)
 }
 
-func (b *browser) register(email, password string) {
+// register makes an account, with a display name unless it is empty, and
+// is logged in straight away.
+func (b *browser) register(email, password, displayName string) {
 	b.t.Helper()
+	shown := chromedp.WaitNotVisible(chromedp.CSS("#account-name"))
+	if displayName != "" {
+		shown = waitText("#account-name", displayName)
+	}
 	b.do("register "+email,
 		chromedp.Click(chromedp.CSS("#show-register")),
 		chromedp.WaitVisible(chromedp.CSS("#register-form")),
 		typeInto("#register-email", email),
 		typeInto("#register-password", password),
+		typeInto("#register-display-name", displayName),
 		chromedp.Click(chromedp.CSS("#register-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		waitText("#status", "Your account is created"),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#account-email", email),
+		shown,
+		waitText("#status", "Your account is created and you are logged in"),
 	)
+}
+
+// fieldError waits until the input shows an error of its own, right below
+// it and tied to it for screen readers, containing want.
+func fieldError(input, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`(() => {
+		const i = document.querySelector(%s), p = i && i.nextElementSibling;
+		return !!p && p.classList.contains("field-error") && p.textContent.includes(%s) &&
+			i.getAttribute("aria-invalid") === "true" && (i.getAttribute("aria-describedby") || "").split(" ").includes(p.id);
+	})()`, js(input), js(want)))
 }
 
 func (b *browser) login(email, password string) {
@@ -218,11 +237,12 @@ func (b *browser) create(title, content string, count int) {
 	)
 }
 
-// A person's journey through the page in a real Chromium: register, log in
+// A person's journey through the page in a real Chromium: register (and be
+// logged in at once; errors next to the fields they concern), log in
 // (the Secure session cookie over http://127.0.0.1), keep notebooks across
 // a reload, log out, see nothing of another user's, and reset a forgotten
-// password through the mailed link, and verify the email address through
-// another.
+// password through the mailed link, verify the email address through
+// another, and edit the display name.
 func TestBrowser(t *testing.T) {
 	b := newBrowser(t)
 	mailDir := t.TempDir()
@@ -234,21 +254,22 @@ func TestBrowser(t *testing.T) {
 	)
 
 	b.do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
-	b.register(ada, adaPW)
-	b.do("registering again says so in words",
+	b.register(ada, adaPW, "")
+	b.logout()
+	b.do("registering again says so next to the email",
 		chromedp.Click(chromedp.CSS("#show-register")),
 		typeInto("#register-email", ada),
 		typeInto("#register-password", adaPW),
 		chromedp.Click(chromedp.CSS("#register-submit")),
-		waitText("#error", "An account with this email address already exists"),
-		chromedp.Click(chromedp.CSS("#register-view .show-login")),
+		fieldError("#register-email", "An account with this email address already exists"),
+		chromedp.WaitNotVisible(chromedp.CSS("#error")),
 	)
-	b.do("a common password is refused in words",
-		chromedp.Click(chromedp.CSS("#show-register")),
+	b.do("a common password is refused next to the password",
 		typeInto("#register-email", "eve@example.com"),
 		typeInto("#register-password", "qwertyuiop"),
 		chromedp.Click(chromedp.CSS("#register-submit")),
-		waitText("#error", "This password cannot be used"),
+		fieldError("#register-password", "This password cannot be used"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#register-form .field-error").length === 1`),
 		chromedp.Click(chromedp.CSS("#register-view .show-login")),
 	)
 	b.do("a wrong password is refused in words",
@@ -259,6 +280,11 @@ func TestBrowser(t *testing.T) {
 	)
 	b.login(ada, adaPW)
 	b.do("empty list", waitText("#empty", "No notebooks yet"))
+	b.do("a notebook needs a title, said next to it",
+		typeInto("#new-title", "   "),
+		chromedp.Click(chromedp.CSS("#create-notebook")),
+		fieldError("#new-title", "Give the notebook a title"),
+	)
 	b.create("Difference engine", "Columns of figure wheels.", 1)
 	b.create("Analytical engine", "A mill and a store.", 2)
 	b.create("Scratch", "", 3)
@@ -269,6 +295,14 @@ func TestBrowser(t *testing.T) {
 		typeInto(`#notebook-list .edit-title`, "Scratch pad"),
 		chromedp.Click(chromedp.CSS(`#notebook-list .save`)),
 		waitText("#notebook-list .notebook:first-child .notebook-title", "Scratch pad"),
+	)
+	b.do("the server's refusal of an edit shows next to the title",
+		chromedp.Click(chromedp.CSS(`#notebook-list .notebook:first-child .edit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notebook-list .edit-form`)),
+		typeInto(`#notebook-list .edit-title`, "  "),
+		chromedp.Click(chromedp.CSS(`#notebook-list .save`)),
+		fieldError(`#notebook-list .edit-title`, "Title cannot be empty"),
+		chromedp.Click(chromedp.CSS(`#notebook-list .cancel`)),
 	)
 	b.do("delete a notebook",
 		chromedp.Click(chromedp.CSS(`#notebook-list .notebook:first-child .delete`)),
@@ -288,12 +322,38 @@ func TestBrowser(t *testing.T) {
 	b.logout()
 	b.do("reload after logout", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-form")))
 
-	b.register(grace, gracePW)
-	b.login(grace, gracePW)
+	b.register(grace, gracePW, "Grace H.")
 	b.do("another user sees none of them", waitText("#empty", "No notebooks yet"), waitCount(0))
 	if body := eval[string](b, "read the page", `document.body.innerText`); strings.Contains(body, "engine") {
 		b.fail("privacy", fmt.Errorf("grace's page shows ada's notebooks:\n%s", body))
 	}
+	b.do("edit the display name",
+		chromedp.WaitVisible(chromedp.CSS("#profile-form")),
+		typeInto("#profile-display-name", "Amazing Grace"),
+		chromedp.Click(chromedp.CSS("#profile-submit")),
+		waitText("#status", "Your profile is saved"),
+		waitText("#account-name", "Amazing Grace"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#account-name", "Amazing Grace"),
+	)
+	if v := eval[string](b, "read the profile form", `document.querySelector("#profile-display-name").value`); v != "Amazing Grace" {
+		b.fail("profile form", fmt.Errorf("display name field %q after a reload", v))
+	}
+	b.do("a display name over 100 characters is refused next to it",
+		// As a client without the input's maxlength would send it.
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#profile-display-name").value = "g".repeat(101)`),
+		chromedp.Click(chromedp.CSS("#profile-submit")),
+		fieldError("#profile-display-name", "Display name is too long"),
+		waitText("#account-name", "Amazing Grace"),
+	)
+	b.do("an empty display name removes it",
+		typeInto("#profile-display-name", ""),
+		chromedp.Click(chromedp.CSS("#profile-submit")),
+		waitText("#status", "Your profile is saved"),
+		chromedp.WaitNotVisible(chromedp.CSS("#account-name")),
+		waitText("#account-email", grace),
+	)
 	b.logout()
 
 	b.do("forgot password",

@@ -17,6 +17,7 @@
       $(id).hidden = true;
       $(id).textContent = "";
     }
+    for (const f of document.forms) Fields.clear(f);
   }
   function say(text) {
     $("error").hidden = true;
@@ -105,7 +106,7 @@
     "Service Unavailable": "The service is unavailable right now. Try again in a moment.",
   };
 
-  const fieldNames = { email: "Email", username: "Email", password: "Password", title: "Title", content: "Content", token: "Link", all: "Filter" };
+  const fieldNames = { email: "Email", username: "Email", password: "Password", display_name: "Display name", title: "Title", content: "Content", token: "Link", all: "Filter" };
 
   // passwordReason turns the policy's reason into advice.
   function passwordReason(reason) {
@@ -147,6 +148,41 @@
     if (status === 413) return codes["Request Entity Too Large"];
     if (status >= 500) return codes["Service Unavailable"];
     return `Something went wrong (error ${status}${typeof d === "string" ? ": " + d : ""}).`;
+  }
+
+  // Codes that concern one field, by the field's (the input's) name.
+  const codeFields = {
+    REGISTER_USER_ALREADY_EXISTS: "email",
+    UPDATE_USER_EMAIL_ALREADY_EXISTS: "email",
+    UPDATE_USER_BAD_CURRENT_PASSWORD: "current_password",
+  };
+
+  // fieldMessages splits an ApiError into messages by field name; "" holds
+  // what concerns no one field.
+  function fieldMessages(e) {
+    const d = e.body && e.body.detail;
+    const out = {};
+    const add = (name, text) => { out[name] = out[name] ? `${out[name]} ${text}` : text; };
+    if (Array.isArray(d) && d.length) {
+      for (const entry of d) {
+        const loc = Array.isArray(entry.loc) ? entry.loc : [];
+        const name = loc.length > 1 && typeof loc[loc.length - 1] === "string" ? loc[loc.length - 1] : "";
+        add(name, fieldError(entry));
+      }
+    } else if (d && typeof d === "object" && /INVALID_PASSWORD$/.test(d.code || "")) {
+      add("password", e.message);
+    } else {
+      add(codeFields[e.code] || "", e.message);
+    }
+    return out;
+  }
+
+  // failIn shows what went wrong next to the fields of form it concerns,
+  // and the rest as the page's error. problem is an ApiError, or messages
+  // by field name.
+  function failIn(form, problem) {
+    const rest = Fields.show(form, problem instanceof ApiError ? fieldMessages(problem) : problem);
+    if (rest.length) fail(rest.join(" "));
   }
 
   // busy disables a form's controls while its request runs.
@@ -198,9 +234,9 @@
         await api("POST", "/auth/cookie/login", { form: { username: email, password } });
       } catch (e) {
         $("resend-verify").hidden = e.code !== "LOGIN_USER_NOT_VERIFIED";
-        fail(e.message);
         $("login-password").value = "";
         $("login-password").focus();
+        failIn(ev.target, e);
         return;
       }
       await refresh();
@@ -236,17 +272,27 @@
     clearMessages();
     const email = $("register-email").value.trim();
     const password = $("register-password").value;
+    const displayName = $("register-display-name").value.trim();
     if (!email || !password) return fail("Enter an email address and a password.");
     await busy(ev.target, async () => {
+      const json = { email, password };
+      if (displayName) json.display_name = displayName;
       try {
-        await api("POST", "/auth/register", { json: { email, password } });
+        await api("POST", "/auth/register", { json });
       } catch (e) {
-        return fail(e.message);
+        return failIn(ev.target, e);
       }
       ev.target.reset();
-      showLogin({ email });
-      $("login-password").focus();
-      say("Your account is created. Log in with your password.");
+      // Straight in: the password was just typed.
+      try {
+        await api("POST", "/auth/cookie/login", { form: { username: email, password } });
+      } catch (e) {
+        showLogin({ email });
+        $("resend-verify").hidden = e.code !== "LOGIN_USER_NOT_VERIFIED";
+        return fail(`Your account is created. ${e.message}`);
+      }
+      await refresh();
+      say("Your account is created and you are logged in.");
     });
   });
 
@@ -259,7 +305,7 @@
       try {
         await api("POST", "/auth/forgot-password", { json: { email } });
       } catch (e) {
-        return fail(e.message);
+        return failIn(ev.target, e);
       }
       ev.target.reset();
       showLogin({ email });
@@ -277,7 +323,7 @@
       try {
         await api("POST", "/auth/reset-password", { json: { token: resetToken, password } });
       } catch (e) {
-        return fail(e.message);
+        return failIn(ev.target, e);
       }
       resetToken = null;
       ev.target.reset();
@@ -328,10 +374,38 @@
   }
   for (const b of document.querySelectorAll(".show-login")) b.addEventListener("click", () => { clearMessages(); showLogin(); });
 
+  // ---- Profile ----------------------------------------------------------------
+
+  // showAccount shows who is logged in: the display name, if any, and the
+  // email; and fills the profile form.
+  function showAccount() {
+    $("account-name").textContent = me.display_name || "";
+    $("account-name").hidden = !me.display_name;
+    $("account-email").textContent = me.display_name ? `(${me.email})` : me.email;
+    $("profile-display-name").value = me.display_name || "";
+  }
+
+  $("profile-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearMessages();
+    const value = $("profile-display-name").value.trim();
+    await busy(ev.target, async () => {
+      try {
+        // null removes the field.
+        me = await api("PATCH", "/users/me", { json: { display_name: value || null } });
+      } catch (e) {
+        if (e.status === 401) return sessionEnded();
+        return failIn(ev.target, e);
+      }
+      showAccount();
+      say("Your profile is saved.");
+    });
+  });
+
   // ---- Notebooks ------------------------------------------------------------
 
   async function showNotebooks() {
-    $("account-email").textContent = me.email;
+    showAccount();
     $("verify-banner").hidden = me.is_verified;
     $("show-all-label").hidden = !me.is_superuser;
     if (!me.is_superuser) $("show-all").checked = false;
@@ -393,8 +467,8 @@
   function startEdit(li, n) {
     clearMessages();
     const tid = `edit-title-${n.id}`, cid = `edit-content-${n.id}`;
-    const title = el("input", { id: tid, type: "text", value: n.title, maxLength: 200, required: true, class: "edit-title" });
-    const content = el("textarea", { id: cid, rows: 6, value: n.content, class: "edit-content" });
+    const title = el("input", { id: tid, name: "title", type: "text", value: n.title, maxLength: 200, required: true, class: "edit-title" });
+    const content = el("textarea", { id: cid, name: "content", rows: 6, value: n.content, class: "edit-content" });
     const cancel = el("button", { type: "button", class: "secondary cancel", text: "Cancel" });
     const form = el("form", { class: "edit-form", noValidate: true, "aria-label": `Edit “${n.title}”` },
       el("label", { htmlFor: tid, text: "Title" }), title,
@@ -409,7 +483,7 @@
           await api("PATCH", `/api/notebooks/${encodeURIComponent(n.id)}`, { json: { title: title.value, content: content.value } });
         } catch (e) {
           if (e.status === 401) return sessionEnded();
-          return fail(e.message);
+          return failIn(form, e);
         }
         say("Saved.");
         await loadNotebooks();
@@ -436,16 +510,13 @@
     ev.preventDefault();
     clearMessages();
     const title = $("new-title").value;
-    if (!title.trim()) {
-      fail("Give the notebook a title.");
-      return $("new-title").focus();
-    }
+    if (!title.trim()) return failIn(ev.target, { title: "Give the notebook a title." });
     await busy(ev.target, async () => {
       try {
         await api("POST", "/api/notebooks", { json: { title, content: $("new-content").value } });
       } catch (e) {
         if (e.status === 401) return sessionEnded();
-        return fail(e.message);
+        return failIn(ev.target, e);
       }
       ev.target.reset();
       say(`Created “${title.trim()}”.`);
