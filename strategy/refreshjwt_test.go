@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/strategy"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // payload decodes a JWT's claims without verifying them, as a browser
@@ -113,5 +114,49 @@ func TestRefreshJWTEnvelope(t *testing.T) {
 		if _, _, _, err := j.Refresh(ctx, rt2); !errors.Is(err, strategy.ErrInvalidToken) {
 			t.Fatalf("the session survived the reuse: %v", err)
 		}
+	})
+}
+
+// Refresh with JWT-shaped refresh tokens takes any client input: only a
+// token it issued is exchanged, once; anything else is ErrInvalidToken.
+func FuzzRefreshJWT(f *testing.F) {
+	st := openSQLite(f).(refreshStore)
+	c := newClock()
+	j, err := strategy.NewJWT(strategy.JWTConfig{Secret: secret, Store: st, Now: c.Now,
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: true}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	u := newUser(f, st)
+	issued := map[string]bool{}
+	for range 3 {
+		access, rt, err := j.WriteWithRefresh(context.Background(), u)
+		if err != nil {
+			f.Fatal(err)
+		}
+		issued[rt] = true
+		f.Add(rt)
+		f.Add(access)
+		parts := strings.Split(rt, ".")
+		f.Add(parts[0] + "." + parts[1] + ".")
+	}
+	now := c.Now()
+	f.Add(sign(f, jwt.SigningMethodHS256, jwt.MapClaims{"sub": u.ID.String(), "aud": strategy.RefreshAudience,
+		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "jti": v7(now), "rt": "not-an-opaque-token"}, secret))
+	f.Add(sign(f, jwt.SigningMethodHS256, jwt.MapClaims{"sub": u.ID.String(), "aud": strategy.RefreshAudience,
+		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "jti": v7(now)}, secret))
+	used := map[string]bool{}
+	f.Fuzz(func(t *testing.T, tok string) {
+		_, _, next, err := j.Refresh(context.Background(), tok)
+		if err != nil {
+			if !errors.Is(err, strategy.ErrInvalidToken) {
+				t.Fatalf("Refresh(%q) = %v, want ErrInvalidToken", tok, err)
+			}
+			return
+		}
+		if !issued[tok] || used[tok] {
+			t.Fatalf("Refresh accepted %q, which it never issued or already exchanged", tok)
+		}
+		used[tok], issued[next] = true, true
 	})
 }
