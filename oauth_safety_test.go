@@ -15,6 +15,7 @@ import (
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/idptest"
 	"github.com/go-authkit/authkit/oauth"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -255,7 +256,7 @@ func TestOAuthEmailNotVerifiedDocumented(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc, err := authkit.OpenAPI(authkit.Info{Title: "t", Version: "1"}, authkit.At("/auth/oidc", r))
+			doc, err := authkit.OpenAPI(openapi.Info{Title: "t", Version: "1"}, authkit.At("/auth/oidc", r))
 			if err != nil {
 				t.Fatal(err)
 			}
