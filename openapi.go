@@ -575,6 +575,8 @@ func tagDescription(tag string) string {
 		return "Register, log in and out, reset a forgotten password, verify an email."
 	case "users":
 		return "The current user; any user, for superusers."
+	case "keys":
+		return "For services that verify the access tokens: the public keys, the issuer's metadata, introspection."
 	}
 	return ""
 }

@@ -15,6 +15,8 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"os"
@@ -51,8 +53,14 @@ func document() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The secret signs nothing here; it only has to be long enough.
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("openapi generator: signs nothing at all"), Store: st,
+	// The key signs nothing here: a key pair (the example's -jwt-keys)
+	// only has to exist for the key routes to be documented.
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := strategy.NewJWT(strategy.JWTConfig{Keys: &strategy.KeySet{SigningKeyID: "openapi", SigningKey: key},
+		Issuer: "https://notebooks.example", Store: st,
 		Refresh: &strategy.RefreshConfig{Store: st, Users: st}}) // as the example's jwt backend
 	if err != nil {
 		return nil, err
@@ -83,14 +91,23 @@ func document() ([]byte, error) {
 		Title:   "authkit",
 		Version: "0.1.0",
 		Description: "The HTTP API of authkit, in FastAPI Users' dialect, as examples/notebooks mounts it " +
-			"with -require-verification: a jwt backend (bearer token) and a cookie backend, " +
-			"routers at /auth, /auth/{backend} and /users. " +
+			"with -require-verification, -jwt-keys and -issuer: a jwt backend (bearer token signed with a key pair) and a cookie backend, " +
+			"routers at /auth, /auth/{backend}, /users and /.well-known (the keys that verify the access tokens). " +
 			"Every error body is {\"detail\": ...}.",
 		License: &authkit.License{Name: "MIT", Identifier: "MIT"},
 	}
+	keys, err := kit.JWKSRouter("jwt", authkit.JWKSOptions{})
+	if err != nil {
+		return nil, err
+	}
+	introspection, err := kit.IntrospectionRouter("jwt", authkit.IntrospectionOptions{})
+	if err != nil {
+		return nil, err
+	}
 	return authkit.OpenAPI(info,
 		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
-		authkit.At("/auth/jwt", kit.AuthRouter("jwt")),
+		authkit.At("/auth/jwt", authkit.Merge(kit.AuthRouter("jwt"), introspection)),
+		authkit.At("/.well-known", keys),
 		authkit.At("/auth/cookie", kit.AuthRouter("cookie")),
 		authkit.At("/users", kit.UsersRouter()),
 	)
