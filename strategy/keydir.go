@@ -136,6 +136,14 @@ func GenerateKey(dir, alg string, now time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("strategy: generate key: %w", err)
 	}
+	// The new key must be the newest, even against a coarse clock.
+	files, err := keyFiles(dir)
+	if err != nil {
+		return "", err
+	}
+	if n := len(files); n > 0 && !now.After(files[n-1].mtime) {
+		now = files[n-1].mtime.Add(time.Millisecond)
+	}
 	tmp, err := os.CreateTemp(dir, ".key-*") // 0600; not a key file until renamed
 	if err != nil {
 		return "", fmt.Errorf("strategy: generate key: %w", err)

@@ -29,6 +29,14 @@
 //	                        <public-url>/auth/associate/oidc/callback as redirect URIs
 //	-oidc-client-id ID      the client id at that provider; the secret, if any, comes
 //	                        from AUTHKIT_OIDC_CLIENT_SECRET
+//	-jwt-keys DIR           sign the access tokens with the key pairs of DIR (PEM files
+//	                        <kid>.pem, written by `authkit keys generate|rotate`; the
+//	                        newest signs, older ones verify until their tokens expire)
+//	                        instead of AUTHKIT_SECRET, and publish the public keys at
+//	                        /.well-known/jwks.json and /.well-known/openid-configuration,
+//	                        with introspection for superusers at /auth/jwt/introspect
+//	-issuer URL             the iss of the access tokens, which verifiers pin (default,
+//	                        with -jwt-keys, the -public-url)
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -52,6 +60,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -89,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.redis, "redis", "", "keep cookie tokens and throttle counts in the Redis at `URL`: redis://host:port/db")
 	fs.StringVar(&cfg.oidcIssuer, "oidc-issuer", "", "offer login through the OpenID Connect issuer at `URL`")
 	fs.StringVar(&cfg.oidcClientID, "oidc-client-id", "", "client `ID` at the OpenID Connect issuer (secret from AUTHKIT_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&cfg.jwtKeys, "jwt-keys", "", "sign access tokens with the key pairs in `DIR` (the newest signs) and publish their public keys")
+	fs.StringVar(&cfg.issuer, "issuer", "", "the iss `URL` of the access tokens (default with -jwt-keys: the -public-url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +126,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg.redisPrefix = getenv("NOTEBOOKS_REDIS_PREFIX")
 	cfg.oidcSecret = getenv("AUTHKIT_OIDC_CLIENT_SECRET")
+	if cfg.issuer != "" {
+		if u, err := url.Parse(cfg.issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("-issuer %q: want an absolute http(s) URL", cfg.issuer)
+		}
+	}
 	if (cfg.oidcIssuer == "") != (cfg.oidcClientID == "") {
 		return errors.New("-oidc-issuer and -oidc-client-id go together")
 	}
@@ -150,6 +166,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.publicURL == "" {
 		cfg.publicURL = defaultPublicURL(ln.Addr())
+	}
+	if cfg.issuer == "" && cfg.jwtKeys != "" {
+		cfg.issuer = cfg.publicURL
 	}
 	if cfg.oidc, err = newOIDC(ctx, cfg); err != nil {
 		ln.Close()
