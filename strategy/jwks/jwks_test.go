@@ -23,6 +23,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/go-authkit/authkit/internal/testdb"
 	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/store/postgres"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/strategy/jwks"
@@ -572,9 +573,26 @@ func TestLinkedAccounts(t *testing.T) {
 // TestProvisionRace: first requests of one account, released together,
 // make one user.
 func TestProvisionRace(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) users{"sqlite": openStore, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) { provisionRace(t, open(t)) })
+	}
+}
+
+func openPostgres(t *testing.T) users {
+	t.Helper()
+	st, err := postgres.New(testdb.Postgres(t, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func provisionRace(t *testing.T, st users) {
 	c := newClock()
 	is := newIssuer(t, c)
-	st := openStore(t)
 	s, err := jwks.New(t.Context(), jwks.Config{Issuer: is.url(), Audience: audience, Users: st, Now: c.Now, Provision: true})
 	if err != nil {
 		t.Fatal(err)
@@ -584,8 +602,9 @@ func TestProvisionRace(t *testing.T) {
 	tok := is.sign(t, "k1", cl)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	ids := make(chan uuid.UUID, 8)
-	for range 8 {
+	const racers = 32
+	ids := make(chan uuid.UUID, racers)
+	for range racers {
 		wg.Go(func() {
 			<-start
 			if u, err := s.Read(context.Background(), tok); err == nil {
