@@ -106,13 +106,9 @@ func (k *AuthKit) JWKSRouter(backend string, opts JWKSOptions) (*Router, error) 
 // publishedSigner is the Signer of backend's JWT strategy, checked fit
 // for publishing: key pairs and an issuer.
 func (k *AuthKit) publishedSigner(backend string) (*strategy.Signer, error) {
-	b := k.backend(backend)
-	if b == nil {
-		return nil, fmt.Errorf("authkit: jwks: no backend %q", backend)
-	}
-	j, ok := b.Strategy.(*strategy.JWT)
-	if !ok {
-		return nil, fmt.Errorf("authkit: jwks: backend %q does not issue JWTs", backend)
+	j, err := k.jwtBackend(backend)
+	if err != nil {
+		return nil, fmt.Errorf("authkit: jwks: %w", err)
 	}
 	s := j.Signer()
 	if _, err := s.PublicKeys(); err != nil {
@@ -144,6 +140,19 @@ func publicJWKS(s *strategy.Signer) (jwkset.JWKSMarshal, error) {
 	return set, nil
 }
 
+// jwtBackend is the JWT strategy of the named backend.
+func (k *AuthKit) jwtBackend(backend string) (*strategy.JWT, error) {
+	b := k.backend(backend)
+	if b == nil {
+		return nil, fmt.Errorf("no backend %q", backend)
+	}
+	j, ok := b.Strategy.(*strategy.JWT)
+	if !ok {
+		return nil, fmt.Errorf("backend %q does not issue JWTs", backend)
+	}
+	return j, nil
+}
+
 func absoluteHTTP(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
@@ -164,13 +173,9 @@ type IntrospectionOptions struct {
 // now — revocations included, which verifying by the keys cannot see. The
 // caller must be one of opts.Clients (HTTP Basic) or an active superuser.
 func (k *AuthKit) IntrospectionRouter(backend string, opts IntrospectionOptions) (*Router, error) {
-	b := k.backend(backend)
-	if b == nil {
-		return nil, fmt.Errorf("authkit: introspection: no backend %q", backend)
-	}
-	j, ok := b.Strategy.(*strategy.JWT)
-	if !ok {
-		return nil, fmt.Errorf("authkit: introspection: backend %q does not issue JWTs", backend)
+	j, err := k.jwtBackend(backend)
+	if err != nil {
+		return nil, fmt.Errorf("authkit: introspection: %w", err)
 	}
 	for id, secret := range opts.Clients {
 		if id == "" || strings.Contains(id, ":") || len(secret) < strategy.MinSecretLen {

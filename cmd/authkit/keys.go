@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,30 +17,16 @@ const defaultMaxTokenAge = strategy.DefaultLifetime + strategy.DefaultLeeway
 
 // keys runs "keys generate" and "keys rotate": the key directory of
 // examples/notebooks' -jwt-keys (see strategy.LoadKeyDir).
-func (c *cli) keys(ctx context.Context, args []string) error {
+func (c *cli) keys(args []string) error {
 	const about = "Commands:\n" +
 		"  generate   write the first key pair of a key directory\n" +
 		"  rotate     write a new key pair, which signs from the next start on, and delete\n" +
 		"             the keys whose last token has expired\n\n" +
 		"Run 'authkit help keys generate' or 'authkit help keys rotate' for their flags."
-	usageKeys := func(w io.Writer) { fmt.Fprintf(w, "usage: authkit keys <command> [flags]\n\n%s\n", about) }
-	if len(args) == 0 {
-		usageKeys(c.stderr)
-		return errUsage
-	}
-	switch args[0] {
-	case "generate":
-		return c.keysWrite(args[1:], false)
-	case "rotate":
-		return c.keysWrite(args[1:], true)
-	case "-h", "-help", "--help", "help":
-		usageKeys(c.stderr)
-		return flag.ErrHelp
-	default:
-		fmt.Fprintf(c.stderr, "authkit: unknown command \"keys %s\"\n\n", args[0])
-		usageKeys(c.stderr)
-		return errUsage
-	}
+	return c.subcommands("keys", about, args, map[string]func([]string) error{
+		"generate": func(args []string) error { return c.keysWrite(args, false) },
+		"rotate":   func(args []string) error { return c.keysWrite(args, true) },
+	})
 }
 
 // keysWrite writes a new key into the directory: the first one

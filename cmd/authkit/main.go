@@ -122,7 +122,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	case "users":
 		return c.users(ctx, rest)
 	case "keys":
-		return c.keys(ctx, rest)
+		return c.keys(rest)
 	case "version":
 		return c.version(rest)
 	case "help", "-h", "-help", "--help":
