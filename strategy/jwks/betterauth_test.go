@@ -17,6 +17,7 @@ import (
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/peers"
 	"github.com/go-authkit/authkit/internal/testdb"
+	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/strategy/jwks"
 	"github.com/go-authkit/authkit/transport"
@@ -121,6 +122,13 @@ func TestBetterAuthIssuer(t *testing.T) {
 	}
 	if _, err := kit.NewAuthRouter("better-auth"); err == nil {
 		t.Fatal("NewAuthRouter: login and logout for better-auth's tokens")
+	}
+	gh, err := oauth.NewGitHub(oauth.GitHubConfig{ClientID: "id", RedirectURL: "https://app.example/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kit.OAuthRouter(gh, "better-auth", authkit.OAuthOptions{}); err == nil || !strings.Contains(err.Error(), "another issuer") {
+		t.Fatalf("OAuthRouter through a read-only backend: %v", err)
 	}
 	api := httptest.NewServer(kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := authkit.UserFrom(r.Context())

@@ -20,6 +20,7 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -30,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -212,9 +214,9 @@ func New(ctx context.Context, cfg Config) (*Strategy, error) {
 	if cfg.MinRefreshInterval < 0 || cfg.MaxCacheAge < 0 || cfg.Leeway < 0 {
 		return nil, errors.New("jwks: MinRefreshInterval, MaxCacheAge and Leeway must not be negative")
 	}
-	cfg.MinRefreshInterval = cmpOr(cfg.MinRefreshInterval, DefaultMinRefreshInterval)
-	cfg.MaxCacheAge = max(cmpOr(cfg.MaxCacheAge, DefaultMaxCacheAge), cfg.MinRefreshInterval)
-	cfg.Leeway = cmpOr(cfg.Leeway, strategy.DefaultLeeway)
+	cfg.MinRefreshInterval = cmp.Or(cfg.MinRefreshInterval, DefaultMinRefreshInterval)
+	cfg.MaxCacheAge = max(cmp.Or(cfg.MaxCacheAge, DefaultMaxCacheAge), cfg.MinRefreshInterval)
+	cfg.Leeway = cmp.Or(cfg.Leeway, strategy.DefaultLeeway)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -222,7 +224,7 @@ func New(ctx context.Context, cfg Config) (*Strategy, error) {
 		cfg.HTTPClient = &http.Client{Timeout: DefaultFetchTimeout}
 	}
 	s := &Strategy{cfg: cfg, jwksURL: cfg.JWKSURL, allowed: map[string]func(any) bool{}, log: cfg.Logger,
-		keys: jwkset.NewMemoryStorage(), provider: cmpOr(cfg.Provider, cfg.Issuer)}
+		keys: jwkset.NewMemoryStorage(), provider: cmp.Or(cfg.Provider, cfg.Issuer)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -254,12 +256,13 @@ func New(ctx context.Context, cfg Config) (*Strategy, error) {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
 	s.parser = jwt.NewParser(
-		jwt.WithValidMethods(slices.Sorted(mapsKeys(s.allowed))),
+		jwt.WithValidMethods(slices.Sorted(maps.Keys(s.allowed))),
 		jwt.WithIssuer(cfg.Issuer),
 		jwt.WithAudience(cfg.Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
+		jwt.WithStrictDecoding(),
 	)
 	if s.jwksURL == "" {
 		if s.jwksURL, err = s.discover(ctx); err != nil {
@@ -270,24 +273,6 @@ func New(ctx context.Context, cfg Config) (*Strategy, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Lifetime is 0: the issuer decides how long its tokens live.
@@ -476,7 +461,7 @@ func (s *Strategy) get(ctx context.Context, u string) ([]byte, http.Header, erro
 
 // claimNames returns the names of the email claims.
 func (s *Strategy) claimNames() (email, verified string) {
-	return cmpOr(s.cfg.Claims.Email, "email"), cmpOr(s.cfg.Claims.EmailVerified, "email_verified")
+	return cmp.Or(s.cfg.Claims.Email, "email"), cmp.Or(s.cfg.Claims.EmailVerified, "email_verified")
 }
 
 // subjectSpace is the UUIDv5 namespace of stateless users' ids.
