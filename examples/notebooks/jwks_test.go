@@ -114,6 +114,15 @@ func TestVerifiedByOthers(t *testing.T) {
 		if len(set.Keys) != 1 || set.Keys[0]["kid"] != first || set.Keys[0]["d"] != nil || h.Get("Cache-Control") != "public, max-age=900" {
 			t.Fatalf("jwks %v, Cache-Control %q", set.Keys, h.Get("Cache-Control"))
 		}
+		var doc struct {
+			Paths map[string]any `json:"paths"`
+		}
+		getJSON(t, base+"/openapi.json", &doc)
+		for _, p := range []string{"/.well-known/jwks.json", "/.well-known/openid-configuration", "/auth/jwt/introspect", "/auth/jwt/login"} {
+			if doc.Paths[p] == nil {
+				t.Errorf("the example's OpenAPI document lacks %s", p)
+			}
+		}
 		oldToken = jwtLogin(t, base, "ada@example.com")
 		check(t, base, []string{oldToken, tamper(oldToken)}, []peers.Verdict{{OK: true, Kid: first}, {OK: false}})
 		// Another audience or issuer pinned: refused.
