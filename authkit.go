@@ -58,7 +58,9 @@ type AuthenticationBackend struct {
 // Config configures an AuthKit. The zero value of every optional field is
 // the safe default.
 type Config struct {
-	// Users keeps the users. Required.
+	// Users keeps the users. Required, unless every backend only verifies
+	// another issuer's tokens with users built from the claims (a
+	// resource server; see strategy/jwks, Stateless).
 	Users store.UserStore
 	// Backends are the ways to authenticate, at least one; CurrentUser
 	// tries them in this order.
@@ -135,6 +137,9 @@ var backendName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // here, never a panic later.
 func New(cfg Config) (*AuthKit, error) {
 	var errs []error
+	if cfg.Users == nil && readOnlyBackends(cfg.Backends) {
+		cfg.Users = noUsers{}
+	}
 	if cfg.Users == nil {
 		errs = append(errs, errors.New("Users is required"))
 	}

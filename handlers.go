@@ -2,6 +2,7 @@ package authkit
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
@@ -27,12 +28,27 @@ func (k *AuthKit) RegisterRouter() *Router {
 }
 
 // AuthRouter serves POST /login and POST /logout for the named backend;
-// mount it at /auth/{name}. For a name New was not given, every route
-// answers 404.
+// mount it at /auth/{name}. For a name New was not given, or a read-only
+// backend (see NewAuthRouter), every route answers 404.
 func (k *AuthKit) AuthRouter(backend string) *Router {
+	rt, err := k.NewAuthRouter(backend)
+	if err != nil {
+		return NewRouter()
+	}
+	return rt
+}
+
+// NewAuthRouter is AuthRouter, with an error instead of a router that
+// answers 404: for a name New was not given, and for a backend whose
+// strategy only verifies another issuer's tokens (strategy.ReadOnly, as
+// strategy/jwks), which has no login or logout to serve.
+func (k *AuthKit) NewAuthRouter(backend string) (*Router, error) {
 	b := k.backend(backend)
 	if b == nil {
-		return NewRouter()
+		return nil, fmt.Errorf("authkit: no backend %q", backend)
+	}
+	if ro, ok := b.Strategy.(strategy.ReadOnly); ok && ro.ReadOnly() {
+		return nil, fmt.Errorf("authkit: backend %q verifies another issuer's tokens: it has no login or logout routes", backend)
 	}
 	doc := describe(b)
 	loginCodes := []string{"LOGIN_BAD_CREDENTIALS"}
@@ -78,7 +94,7 @@ func (k *AuthKit) AuthRouter(backend string) *Router {
 		}
 		routes = append(routes, route)
 	}
-	return NewRouter(routes...)
+	return NewRouter(routes...), nil
 }
 
 // refresher is b's refresh capability, when its strategy issues refresh

@@ -144,6 +144,9 @@ func (k *AuthKit) newOAuthFlow(p oauth.Provider, backend string, opts OAuthOptio
 		if f.backend = k.backend(backend); f.backend == nil {
 			return nil, fmt.Errorf("authkit: oauth: no backend %q", backend)
 		}
+		if ro, ok := f.backend.Strategy.(strategy.ReadOnly); ok && ro.ReadOnly() {
+			return nil, fmt.Errorf("authkit: oauth: backend %q verifies another issuer's tokens: it cannot log anyone in", backend)
+		}
 	}
 	for _, r := range opts.Redirects {
 		if !safeRedirect(r) {

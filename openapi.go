@@ -62,6 +62,7 @@ func OpenAPI(info openapi.Info, mounts ...Mounted) ([]byte, error) {
 	tags := map[string]string{
 		"auth":  "Register, log in and out, reset a forgotten password, verify an email.",
 		"users": "The current user; any user, for superusers.",
+		"keys":  "For services that verify the access tokens: the public keys, the issuer's metadata, introspection.",
 	}
 	maps.Copy(tags, info.Tags)
 	info.Tags = tags

@@ -31,6 +31,9 @@ type JWTConfig struct {
 	Lifetime time.Duration
 	// Audience (aud) of the tokens; DefaultAudience when empty.
 	Audience string
+	// Issuer (iss) of the tokens, when set: required for publishing the
+	// keys (authkit.JWKSRouter), so that verifiers can pin it.
+	Issuer string
 	// Store keeps revocations, so that logout and a password change end
 	// tokens before they expire. Required.
 	Store store.RevocationStore
@@ -79,6 +82,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		PreviousSecrets: cfg.PreviousSecrets,
 		Keys:            cfg.Keys,
 		Audience:        cfg.Audience,
+		Issuer:          cfg.Issuer,
 		Lifetime:        cfg.Lifetime,
 		Leeway:          cfg.Leeway,
 		Now:             cfg.Now,

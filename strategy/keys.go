@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -61,12 +62,19 @@ type KeySet struct {
 	// ParsePublicKeyPEM). SigningKeyID may be listed only with the public
 	// key of SigningKey.
 	VerificationKeys map[string]crypto.PublicKey
+	// RetiredUntil, optional, bounds some VerificationKeys by kid: each is
+	// accepted (and published, see PublicKeys) only before that time — a
+	// retired signing key, until the last token it signed has expired
+	// (LoadKeyDir sets it so). Keys without an entry are accepted until
+	// they are removed.
+	RetiredUntil map[string]time.Time
 }
 
 // publicKey is a verification key with the one algorithm it accepts.
 type publicKey struct {
 	method jwt.SigningMethod
 	key    crypto.PublicKey
+	until  time.Time // zero: no end
 }
 
 // methodFor returns the algorithm of pub, or an error wrapping
@@ -181,7 +189,7 @@ func keysFrom(ks *KeySet) (jwt.SigningMethod, map[string]publicKey, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("keys: signing key %q: %w", ks.SigningKeyID, err)
 	}
-	keys := map[string]publicKey{ks.SigningKeyID: {m, pub}}
+	keys := map[string]publicKey{ks.SigningKeyID: {method: m, key: pub}}
 	for kid, k := range ks.VerificationKeys {
 		if kid == "" {
 			return nil, nil, errors.New("keys: a verification key has an empty id")
@@ -196,7 +204,12 @@ func keysFrom(ks *KeySet) (jwt.SigningMethod, map[string]publicKey, error) {
 			}
 			continue
 		}
-		keys[kid] = publicKey{km, k}
+		keys[kid] = publicKey{km, k, ks.RetiredUntil[kid]}
+	}
+	for kid := range ks.RetiredUntil {
+		if _, ok := ks.VerificationKeys[kid]; !ok || kid == ks.SigningKeyID {
+			return nil, nil, fmt.Errorf("keys: RetiredUntil names %q, which is not a verification key", kid)
+		}
 	}
 	return m, keys, nil
 }

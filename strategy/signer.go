@@ -47,6 +47,10 @@ type SignerConfig struct {
 	// Audience (aud) of the tokens, required: one kind of token never
 	// passes for another ("authkit:auth", "authkit:reset", ...).
 	Audience string
+	// Issuer, when set, is the iss claim of every token, and tokens
+	// without exactly that iss are refused. Services that verify the
+	// tokens by the published keys pin it (see PublicKeys).
+	Issuer string
 	// Lifetime of the tokens; DefaultLifetime when zero.
 	Lifetime time.Duration
 	// Leeway tolerated on exp, nbf and iat for clock skew between servers;
@@ -81,6 +85,7 @@ type Signer struct {
 	kid      string
 	keys     map[string]publicKey
 	audience string
+	issuer   string // "": no iss claim
 	lifetime time.Duration
 	leeway   time.Duration
 	now      func() time.Time
@@ -110,6 +115,7 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	}
 	s := &Signer{
 		audience: cfg.Audience,
+		issuer:   cfg.Issuer,
 		lifetime: cfg.Lifetime,
 		leeway:   cfg.Leeway,
 		now:      cfg.Now,
@@ -141,7 +147,7 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	if s.keys != nil {
 		algs = algorithms(s.keys)
 	}
-	s.parser = jwt.NewParser(
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithAudience(s.audience),
@@ -149,7 +155,11 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 		jwt.WithLeeway(s.leeway),
 		jwt.WithTimeFunc(s.now),
 		jwt.WithStrictDecoding(),
-	)
+	}
+	if s.issuer != "" {
+		opts = append(opts, jwt.WithIssuer(s.issuer))
+	}
+	s.parser = jwt.NewParser(opts...)
 	return s, nil
 }
 
@@ -224,6 +234,9 @@ func (s *Signer) signUntil(subject string, id uuid.UUID, now, exp time.Time, ext
 				return "", fmt.Errorf("strategy: sign: extra claims may not set %q", name)
 			}
 		}
+	}
+	if s.issuer != "" {
+		claims["iss"] = s.issuer
 	}
 	claims["sub"] = subject
 	claims["aud"] = []string{s.audience}
@@ -306,6 +319,8 @@ func (s *Signer) key(t *jwt.Token) (any, error) {
 		return nil, errors.New("unknown key id (kid)")
 	case t.Method != k.method: // RFC 8725 §3.1: one algorithm per key
 		return nil, fmt.Errorf("algorithm %v does not match the %s key of that kid", t.Header["alg"], k.method.Alg())
+	case !k.until.IsZero() && !s.now().Before(k.until):
+		return nil, errors.New("the key of that kid is retired")
 	}
 	return k.key, nil
 }

@@ -149,22 +149,29 @@ func (c *cli) users(ctx context.Context, args []string) error {
 		"  list   list the users\n" +
 		"  set    change a user's active, superuser and verified flags\n\n" +
 		"Run 'authkit help users list' or 'authkit help users set' for their flags."
-	usageUsers := func(w io.Writer) { fmt.Fprintf(w, "usage: authkit users <command> [flags]\n\n%s\n", about) }
+	return c.subcommands("users", about, args, map[string]func([]string) error{
+		"list": func(args []string) error { return c.usersList(ctx, args) },
+		"set":  func(args []string) error { return c.usersSet(ctx, args) },
+	})
+}
+
+// subcommands runs the command of group that args name.
+func (c *cli) subcommands(group, about string, args []string, cmds map[string]func([]string) error) error {
+	usage := func(w io.Writer) { fmt.Fprintf(w, "usage: authkit %s <command> [flags]\n\n%s\n", group, about) }
 	if len(args) == 0 {
-		usageUsers(c.stderr)
+		usage(c.stderr)
 		return errUsage
 	}
+	if cmd, ok := cmds[args[0]]; ok {
+		return cmd(args[1:])
+	}
 	switch args[0] {
-	case "list":
-		return c.usersList(ctx, args[1:])
-	case "set":
-		return c.usersSet(ctx, args[1:])
 	case "-h", "-help", "--help", "help":
-		usageUsers(c.stderr)
+		usage(c.stderr)
 		return flag.ErrHelp
 	default:
-		fmt.Fprintf(c.stderr, "authkit: unknown command \"users %s\"\n\n", args[0])
-		usageUsers(c.stderr)
+		fmt.Fprintf(c.stderr, "authkit: unknown command \"%s %s\"\n\n", group, args[0])
+		usage(c.stderr)
 		return errUsage
 	}
 }

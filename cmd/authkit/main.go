@@ -1,14 +1,17 @@
 // Command authkit administers the users of an authkit database: it applies
-// the migrations, creates superusers and changes users' flags.
+// the migrations, creates superusers and changes users' flags; and it
+// writes the key pairs that sign the access tokens (keys generate|rotate).
 //
 //	authkit migrate                          # SQLite file notebooks.db
 //	AUTHKIT_PASSWORD=... authkit createsuperuser -email admin@example.com
 //	authkit createsuperuser -email admin@example.com   # asks twice, without echo
 //	authkit users list -json
 //	authkit users set -email bob@example.com -active=false
+//	authkit keys generate -dir keys          # the key pair of -jwt-keys keys
+//	authkit keys rotate -dir keys
 //	authkit version
 //
-// Every command but version takes -db: sqlite:PATH or a postgres:// URL,
+// Every command but keys and version takes -db: sqlite:PATH or a postgres:// URL,
 // as examples/notebooks does. Rather than a PostgreSQL password on the
 // command line, where other users see it, use PGPASSWORD or ~/.pgpass.
 // Every command migrates first, so a fresh database works.
@@ -85,17 +88,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 const usage = `usage: authkit <command> [flags]
 
-Administers the users of an authkit database.
+Administers the users of an authkit database, and the key pairs that sign
+its access tokens.
 
 Commands:
   migrate           create or upgrade the database schema
   createsuperuser   create an active, verified superuser
   users list        list the users
   users set         change a user's active, superuser and verified flags
+  keys generate     write the first key pair of a key directory (-jwt-keys)
+  keys rotate       write the next key pair; delete the keys whose tokens expired
   version           print the version
   help [command]    print this help, or a command's
 
-Every command but version takes -db: sqlite:PATH or a postgres:// URL
+Every command but keys and version takes -db: sqlite:PATH or a postgres:// URL
 (default ` + defaultDB + `), and migrates the database first.
 createsuperuser reads the password from AUTHKIT_PASSWORD, or else asks
 for it at the terminal.
@@ -115,6 +121,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.createSuperuser(ctx, rest)
 	case "users":
 		return c.users(ctx, rest)
+	case "keys":
+		return c.keys(rest)
 	case "version":
 		return c.version(rest)
 	case "help", "-h", "-help", "--help":

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -451,4 +454,43 @@ func TestCanceled(t *testing.T) {
 	if code != exitInterrupted || stderr.String() != "authkit: interrupted\n" {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
+}
+
+// TestKeys: keys generate writes the key pair the service signs with;
+// keys rotate writes the next one, which signs, while the previous one
+// still verifies; both refuse the wrong directory.
+func TestKeys(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	runCLI(t, nil, "keys", "rotate", "-dir", dir).want(t, 1)
+	r := runCLI(t, nil, "keys", "generate", "-dir", dir).want(t, 0)
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.stdout, "wrote key "), " ")
+	ks, err := strategy.LoadKeyDir(dir, defaultMaxTokenAge, time.Now())
+	if err != nil || ks.SigningKeyID != first {
+		t.Fatalf("after generate: %v, signing %q, want %q", err, ks.SigningKeyID, first)
+	}
+	if _, ok := ks.SigningKey.(*ecdsa.PrivateKey); !ok {
+		t.Fatalf("default key %T, want ES256", ks.SigningKey)
+	}
+	runCLI(t, nil, "keys", "generate", "-dir", dir).want(t, 1) // has keys already
+	r = runCLI(t, nil, "keys", "rotate", "-dir", dir, "-alg", "EdDSA").want(t, 0)
+	second, _, _ := strings.Cut(strings.TrimPrefix(r.stdout, "wrote key "), " ")
+	ks, err = strategy.LoadKeyDir(dir, defaultMaxTokenAge, time.Now())
+	if err != nil || ks.SigningKeyID != second || ks.VerificationKeys[first] == nil {
+		t.Fatalf("after rotate: %v, signing %q (want %q), verifying %v", err, ks.SigningKeyID, second, ks.VerificationKeys)
+	}
+	if _, ok := ks.SigningKey.(ed25519.PrivateKey); !ok {
+		t.Fatalf("rotated key %T, want EdDSA", ks.SigningKey)
+	}
+	// With a token age already over, the next rotation deletes the first key.
+	r = runCLI(t, nil, "keys", "rotate", "-dir", dir, "-max-token-age", "1ns").want(t, 0)
+	if !strings.Contains(r.stdout, "deleted key "+first) {
+		t.Fatalf("rotate with expired keys: %q", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, first+".pem")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the expired key is still there: %v", err)
+	}
+	runCLI(t, nil, "keys", "rotate", "-dir", dir, "-alg", "HS256").want(t, 1)
+	runCLI(t, nil, "keys", "rotate").want(t, 2)
+	runCLI(t, nil, "keys").want(t, 2)
+	runCLI(t, nil, "keys", "frob").want(t, 2)
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-authkit/authkit"
@@ -46,7 +47,9 @@ type config struct {
 	trustedOrigins      []string // -trusted-origins: CookieConfig.TrustedOrigins
 	corsOrigins         []string // -cors-origins: front ends allowed to call the API cross-origin
 	refreshJWT          bool     // -refresh-jwt: refresh tokens in a JWT envelope
-	// oidc is the provider made from the three above at start (discovery
+	jwtKeys             string   // -jwt-keys: a key directory; "" signs with a secret
+	issuer              string   // -issuer: the iss of the access tokens; "" for none (-public-url with -jwt-keys)
+	// oidc is the provider made from the three oidc fields at start (discovery
 	// needs the network); nil for none.
 	oidc oauth.Provider
 }
@@ -248,8 +251,19 @@ func newApp(st dbopen.Store, notes *notebookStore, rdb *redis.Client, mailer mai
 func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer, cfg config, logger *slog.Logger) (*authkit.AuthKit, error) {
 	// The jwt backend issues refresh tokens: API clients stay logged in
 	// without keeping the password, and a stolen refresh token is caught.
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: keys.access, Store: st,
-		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: cfg.refreshJWT}})
+	jwtCfg := strategy.JWTConfig{Secret: keys.access, Store: st, Issuer: cfg.issuer,
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: cfg.refreshJWT}}
+	if cfg.jwtKeys != "" {
+		// Key pairs instead of the secret: other services verify the
+		// access tokens by the published keys (/.well-known/jwks.json).
+		ks, err := strategy.LoadKeyDir(cfg.jwtKeys, strategy.DefaultLifetime+strategy.DefaultLeeway, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("-jwt-keys: %w", err)
+		}
+		jwtCfg.Secret, jwtCfg.Keys = nil, ks
+		logger.Info("access tokens are signed with a key pair", "kid", ks.SigningKeyID, "retired_keys", len(ks.VerificationKeys))
+	}
+	jwt, err := strategy.NewJWT(jwtCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -298,10 +312,26 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 func (a *app) routes(cfg config, keys secrets) error {
 	mounts := []authkit.Mounted{
 		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter(), a.kit.SessionsRouter())),
-		authkit.At("/auth/jwt", a.kit.AuthRouter("jwt")),
 		authkit.At("/auth/cookie", a.kit.AuthRouter("cookie")),
 		authkit.At("/users", a.kit.UsersRouter()),
 	}
+	jwtRoutes := a.kit.AuthRouter("jwt")
+	if cfg.jwtKeys != "" {
+		// For the services that verify the access tokens: the keys, and
+		// introspection (for superusers) for those that need revocations.
+		base := strings.TrimSuffix(cfg.issuer, "/")
+		keys, err := a.kit.JWKSRouter("jwt", authkit.JWKSOptions{IntrospectionURL: base + "/auth/jwt/introspect"})
+		if err != nil {
+			return err
+		}
+		introspection, err := a.kit.IntrospectionRouter("jwt", authkit.IntrospectionOptions{})
+		if err != nil {
+			return err
+		}
+		jwtRoutes = authkit.Merge(jwtRoutes, introspection)
+		mounts = append(mounts, authkit.At("/.well-known", keys))
+	}
+	mounts = append(mounts, authkit.At("/auth/jwt", jwtRoutes))
 	if cfg.oidc != nil {
 		more, err := a.oidcRoutes(cfg, keys)
 		if err != nil {

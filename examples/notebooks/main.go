@@ -38,6 +38,14 @@
 //	                        cross-origin (CORS, credentials included); exact origins only
 //	-refresh-jwt            hand the jwt backend's refresh tokens out as JWTs carrying
 //	                        their exp (for react-auth-kit); checked and rotated as before
+//	-jwt-keys DIR           sign the access tokens with the key pairs of DIR (PEM files
+//	                        <kid>.pem, written by `authkit keys generate|rotate`; the
+//	                        newest signs, older ones verify until their tokens expire)
+//	                        instead of AUTHKIT_SECRET, and publish the public keys at
+//	                        /.well-known/jwks.json and /.well-known/openid-configuration,
+//	                        with introspection for superusers at /auth/jwt/introspect
+//	-issuer URL             the iss of the access tokens, which verifiers pin (default,
+//	                        with -jwt-keys, the -public-url)
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -61,6 +69,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -102,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	trusted := fs.String("trusted-origins", "", "comma-separated `origins` (https://app.example.com) allowed to make state-changing cookie requests cross-origin")
 	corsOrigins := fs.String("cors-origins", "", "comma-separated `origins` of front ends allowed to call the API cross-origin, credentials included (CORS)")
 	fs.BoolVar(&cfg.refreshJWT, "refresh-jwt", false, "hand refresh tokens out in a JWT envelope (for react-auth-kit, which reads exp from them)")
+	fs.StringVar(&cfg.jwtKeys, "jwt-keys", "", "sign access tokens with the key pairs in `DIR` (the newest signs) and publish their public keys")
+	fs.StringVar(&cfg.issuer, "issuer", "", "the iss `URL` of the access tokens (default with -jwt-keys: the -public-url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,6 +143,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg.redisPrefix = getenv("NOTEBOOKS_REDIS_PREFIX")
 	cfg.oidcSecret = getenv("AUTHKIT_OIDC_CLIENT_SECRET")
+	if cfg.issuer != "" {
+		if u, err := url.Parse(cfg.issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("-issuer %q: want an absolute http(s) URL", cfg.issuer)
+		}
+	}
 	if (cfg.oidcIssuer == "") != (cfg.oidcClientID == "") {
 		return errors.New("-oidc-issuer and -oidc-client-id go together")
 	}
@@ -167,6 +183,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.publicURL == "" {
 		cfg.publicURL = defaultPublicURL(ln.Addr())
+	}
+	if cfg.issuer == "" && cfg.jwtKeys != "" {
+		cfg.issuer = cfg.publicURL
 	}
 	if cfg.oidc, err = newOIDC(ctx, cfg); err != nil {
 		ln.Close()

@@ -182,6 +182,9 @@ func TestBadFlags(t *testing.T) {
 		{args: []string{"-redis", "redis://user:s3cret@127.0.0.1:6379/notadb"}, want: "-redis"},
 		{args: []string{"-redis", "redis://127.0.0.1:6379/0?nonsense=1"}, want: "-redis"},
 		{args: []string{"-redis", unreachable}, want: "unreachable"},
+		{args: []string{"-jwt-keys", filepath.Join(dir, "no-such-dir")}, want: "-jwt-keys"},
+		{args: []string{"-jwt-keys", dir}, want: "-jwt-keys"}, // no key files
+		{args: []string{"-issuer", "notes.example.com"}, want: "-issuer"},
 	} {
 		// A case that wrongly starts the service stops after a while and fails.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -19,6 +19,8 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"os"
@@ -57,8 +59,14 @@ func document() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The secret signs nothing here; it only has to be long enough.
-	jwt, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("openapi generator: signs nothing at all"), Store: st,
+	// The key signs nothing here: a key pair (the example's -jwt-keys)
+	// only has to exist for the key routes to be documented.
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	jwt, err := strategy.NewJWT(strategy.JWTConfig{Keys: &strategy.KeySet{SigningKeyID: "openapi", SigningKey: key},
+		Issuer: "https://notebooks.example", Store: st,
 		Refresh: &strategy.RefreshConfig{Store: st, Users: st}}) // as the example's jwt backend
 	if err != nil {
 		return nil, err
@@ -90,7 +98,8 @@ func document() ([]byte, error) {
 		Version: "0.1.0",
 		Description: "The HTTP API of authkit itself, in FastAPI Users' dialect, mounted as docs/contract.md's " +
 			"table does: a jwt backend (bearer token) and a cookie backend, routers at /auth, /auth/{backend}, " +
-			"/auth/{provider} and /auth/associate/{provider} (OAuth, here GitHub) and /users, with verification required (Config.RequireVerification), so that every answer shows. " +
+			"/auth/{provider} and /auth/associate/{provider} (OAuth, here GitHub), /users and /.well-known (the keys that verify " +
+			"the access tokens, signed with a key pair and an issuer, as the example's -jwt-keys and -issuer do), with verification required (Config.RequireVerification), so that every answer shows. " +
 			"An application's own document (authkit.OpenAPI of its mounts) has its own fields and routes. " +
 			"Every error body is {\"detail\": ...}. A method a path does not list is answered 405 " +
 			"{\"detail\": \"Method Not Allowed\"}, with an Allow header naming those it does.",
@@ -112,9 +121,18 @@ func document() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := kit.JWKSRouter("jwt", authkit.JWKSOptions{})
+	if err != nil {
+		return nil, err
+	}
+	introspection, err := kit.IntrospectionRouter("jwt", authkit.IntrospectionOptions{})
+	if err != nil {
+		return nil, err
+	}
 	return authkit.OpenAPI(info,
 		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
-		authkit.At("/auth/jwt", kit.AuthRouter("jwt")),
+		authkit.At("/auth/jwt", authkit.Merge(kit.AuthRouter("jwt"), introspection)),
+		authkit.At("/.well-known", keys),
 		authkit.At("/auth/cookie", kit.AuthRouter("cookie")),
 		authkit.At("/auth/github", login),
 		authkit.At("/auth/associate/github", associate),
