@@ -1,109 +1,85 @@
 // Command floor is the baseline bench/load compares examples/notebooks
-// with: a hand-written server that answers GET /users/me with the least
-// work for the same answer, on the same database.
+// with: internal/floor's handler — the physical limit of GET /users/me for
+// a database token — served on the same database as the example, with the
+// same pool size.
 //
-//   - Authorization: Bearer <JWT>: parse it with golang-jwt (HS256, exp
-//     required, audience authkit:auth), then select the user by id. No
-//     revocation check: that is part of what authkit adds.
-//   - Cookie authkit=<token>: hash the token (SHA-256), look the hash up,
-//     then the user: two plain sqlx queries. With -redis, as the example
-//     with -redis: HMGET the token's record from Redis (the layout
-//     redistoken writes), then select the user.
+//   - A token in the "authkit" cookie (or a bearer header) is hashed
+//     (SHA-256) and joined to its user in one prepared statement: over a
+//     warm pgx pool on PostgreSQL, over sqlite.Open's WAL pool on SQLite.
+//   - The answer is the user as JSON, as authkit serves it.
 //
-// The answer is the user as JSON, as authkit serves it. AUTHKIT_SECRET
-// must be the example's: the access key is derived from it the same way
-// (HKDF-SHA256, info "authkit access").
+//	go run ./bench/floor -db sqlite:notebooks.db -addr 127.0.0.1:8001
 //
-//	AUTHKIT_SECRET=... go run ./bench/floor -db sqlite:notebooks.db -addr 127.0.0.1:8001
-//
-// The database pool keeps database/sql's defaults, as store/dbopen does,
-// unless -max-conns is given.
+// -debug-addr serves expvar (/debug/vars: memstats.Mallocs counts the
+// allocations) and net/http/pprof, as the example's flag of that name.
 package main
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/go-authkit/authkit/internal/floor"
 	"github.com/go-authkit/authkit/store/sqlite"
-	"github.com/golang-jwt/jwt/v5"
-	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the "postgres" driver, as store/dbopen uses
-	"github.com/redis/go-redis/v9"
+	"github.com/go-authkit/authkit/strategy"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-// tokenLifetime is the database strategy's default lifetime.
-const tokenLifetime = time.Hour
+// postgresConns is store/dbopen's pool size, which the example uses.
+const postgresConns = 16
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8001", "address to listen on")
 	dbURL := fs.String("db", "sqlite:notebooks.db", "database: sqlite:PATH or a postgres:// URL")
-	maxConns := fs.Int("max-conns", 0, "cap the pool at `N` open and idle connections (0: database/sql's defaults)")
-	redisURL := fs.String("redis", "", "read cookie tokens from the Redis at `URL`, as the example with -redis does")
+	maxConns := fs.Int("max-conns", postgresConns, "PostgreSQL pool size (`N` connections, kept open)")
+	debugAddr := fs.String("debug-addr", "", "serve /debug/vars and /debug/pprof/ on this loopback `address`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	secret := getenv("AUTHKIT_SECRET")
-	if len(secret) < 32 {
-		return errors.New("AUTHKIT_SECRET (at least 32 bytes) is required: the example's")
+	if *maxConns < 1 {
+		return errors.New("-max-conns must be at least 1")
 	}
-	key, err := hkdf.Key(sha256.New, []byte(secret), nil, "authkit access", 32)
+	h, closeDB, err := open(ctx, *dbURL, int32(*maxConns))
 	if err != nil {
 		return err
 	}
-	db, err := open(ctx, *dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if *maxConns > 0 {
-		db.SetMaxOpenConns(*maxConns)
-		db.SetMaxIdleConns(*maxConns)
-	}
-	var rdb *redis.Client
-	if *redisURL != "" {
-		opts, err := redis.ParseURL(*redisURL)
-		if err != nil {
-			return fmt.Errorf("-redis: %w", err)
-		}
-		rdb = redis.NewClient(opts)
-		defer rdb.Close()
-	}
-	prefix := getenv("NOTEBOOKS_REDIS_PREFIX")
-	if prefix == "" {
-		prefix = "authkit:"
-	}
+	defer closeDB()
 	mux := http.NewServeMux()
-	mux.Handle("GET /users/me", newHandler(db, key, rdb, prefix+"token:t:"))
+	mux.Handle("GET /users/me", h)
+	if *debugAddr != "" {
+		dln, err := listenDebug(*debugAddr)
+		if err != nil {
+			return err
+		}
+		defer dln.Close()
+		fmt.Fprintf(stdout, "debug listening on http://%s\n", dln.Addr())
+		go http.Serve(dln, debugMux())
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -122,118 +98,57 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return srv.Shutdown(shutdown)
 }
 
-func open(ctx context.Context, dbURL string) (*sqlx.DB, error) {
+// open returns the floor on the database dbURL names, and what closes it.
+func open(ctx context.Context, dbURL string, conns int32) (http.Handler, func(), error) {
 	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok {
-		return sqlite.Open(ctx, path)
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, nil, err
+		}
+		h, err := floor.NewSQLite(ctx, db.DB, strategy.DefaultLifetime)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return h, func() { db.Close() }, nil
 	}
 	if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
-		return nil, errors.New("-db: want sqlite:PATH or a postgres:// URL")
+		return nil, nil, errors.New("-db: want sqlite:PATH or a postgres:// URL")
 	}
-	db, err := sqlx.Open("postgres", dbURL)
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-db: %w", err)
+	}
+	// Warm: every connection open from the start, never closed for idleness.
+	cfg.MaxConns, cfg.MinConns, cfg.MaxConnIdleTime = conns, conns, time.Hour
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err == nil {
-		if err = db.PingContext(ctx); err != nil {
-			db.Close()
-		}
+		err = pool.Ping(ctx)
 	}
-	return db, err
+	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
+		return nil, nil, err
+	}
+	return floor.NewPostgres(pool, strategy.DefaultLifetime), pool.Close, nil
 }
 
-// user is a row of authkit_users, and the JSON authkit serves.
-type user struct {
-	ID             uuid.UUID `db:"id" json:"id"`
-	Email          string    `db:"email" json:"email"`
-	HashedPassword string    `db:"hashed_password" json:"-"`
-	IsActive       bool      `db:"is_active" json:"is_active"`
-	IsSuperuser    bool      `db:"is_superuser" json:"is_superuser"`
-	IsVerified     bool      `db:"is_verified" json:"is_verified"`
-	CreatedAt      dbTime    `db:"created_at" json:"-"`
-	UpdatedAt      dbTime    `db:"updated_at" json:"-"`
+// listenDebug listens on addr, which must be a loopback address: profiles
+// and memory statistics are for the developer's eyes only.
+func listenDebug(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("-debug-addr %q: want a loopback host:port", addr)
+	}
+	return net.Listen("tcp", addr)
 }
 
-// dbTime scans SQLite's integer microseconds and PostgreSQL's timestamptz.
-type dbTime struct{ time.Time }
-
-func (t *dbTime) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		t.Time = v
-	case int64:
-		t.Time = time.UnixMicro(v)
-	default:
-		return fmt.Errorf("cannot scan %T into a time", src)
-	}
-	return nil
-}
-
-const userByID = `SELECT id, email, hashed_password, is_active, is_superuser, is_verified, created_at, updated_at
-	FROM authkit_users WHERE id = ?`
-
-// newHandler answers GET /users/me; rdb, when not nil, holds the cookie
-// tokens under tokenPrefix + hex SHA-256.
-func newHandler(db *sqlx.DB, key []byte, rdb *redis.Client, tokenPrefix string) http.Handler {
-	parser := jwt.NewParser(
-		jwt.WithValidMethods([]string{"HS256"}),
-		jwt.WithAudience("authkit:auth"),
-		jwt.WithExpirationRequired(),
-	)
-	keyFunc := func(*jwt.Token) (any, error) { return key, nil }
-	byID := db.Rebind(userByID)
-	byHash := db.Rebind(`SELECT user_id, created_at FROM authkit_access_tokens WHERE hash = ?`)
-	unauthorized := func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"detail":"Unauthorized"}`)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		var id uuid.UUID
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			var c jwt.RegisteredClaims
-			if _, err := parser.ParseWithClaims(tok, &c, keyFunc); err != nil {
-				unauthorized(w)
-				return
-			}
-			var err error
-			if id, err = uuid.Parse(c.Subject); err != nil {
-				unauthorized(w)
-				return
-			}
-		} else if c, err := r.Cookie("authkit"); err == nil && rdb != nil {
-			sum := sha256.Sum256([]byte(c.Value))
-			rec, err := rdb.HMGet(ctx, tokenPrefix+hex.EncodeToString(sum[:]), "user_id", "created_at").Result()
-			if err != nil || len(rec) != 2 {
-				unauthorized(w)
-				return
-			}
-			sid, _ := rec[0].(string)
-			screated, _ := rec[1].(string)
-			created, cerr := strconv.ParseInt(screated, 10, 64)
-			if id, err = uuid.Parse(sid); err != nil || cerr != nil || time.Since(time.UnixMicro(created)) >= tokenLifetime {
-				unauthorized(w)
-				return
-			}
-		} else if err == nil {
-			sum := sha256.Sum256([]byte(c.Value))
-			var t struct {
-				UserID    uuid.UUID `db:"user_id"`
-				CreatedAt dbTime    `db:"created_at"`
-			}
-			if err := db.GetContext(ctx, &t, byHash, hex.EncodeToString(sum[:])); err != nil ||
-				time.Since(t.CreatedAt.Time) >= tokenLifetime {
-				unauthorized(w)
-				return
-			}
-			id = t.UserID
-		} else {
-			unauthorized(w)
-			return
-		}
-		var u user
-		if err := db.GetContext(ctx, &u, byID, id); err != nil || !u.IsActive {
-			unauthorized(w)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		json.NewEncoder(w).Encode(&u)
-	})
+// debugMux serves expvar and net/http/pprof.
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/debug/vars", expvar.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return mux
 }
