@@ -149,7 +149,7 @@ func newBenchKit(b *testing.B, kind string, st benchStore, db *sqlx.DB, h hasher
 	}
 	b.Cleanup(func() { kit.Close(context.Background()) })
 	ctx := context.Background()
-	u, err := kit.Manager().Create(ctx, authkit.UserCreate{Email: "bench@example.com", Password: benchPassword, IsActive: true}, nil)
+	u, err := kit.Manager().Create(ctx, authkit.UserCreate{Email: "bench-" + kind + "@example.com", Password: benchPassword, IsActive: true}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
