@@ -80,6 +80,7 @@ type Signer struct {
 	// of it and the previous ones, verifies.
 	secret   []byte
 	hmacKeys any
+	macs     []*macPool // the secret's, then each previous one's: parseFast
 	// Key pairs: private signs, its kid goes in the header; keys verifies.
 	private  crypto.Signer
 	kid      string
@@ -170,6 +171,7 @@ func (s *Signer) setSecrets(secret []byte, previous [][]byte) error {
 	}
 	// The caller may reuse its slices; the keys must not change under us.
 	s.method, s.secret = jwt.SigningMethodHS256, bytes.Clone(secret)
+	s.macs = []*macPool{newMACPool(s.secret)}
 	if len(previous) == 0 {
 		s.hmacKeys = s.secret
 		return nil
@@ -180,6 +182,7 @@ func (s *Signer) setSecrets(secret []byte, previous [][]byte) error {
 			return fmt.Errorf("strategy: previous secret %d has %d bytes, at least %d are required", i, len(p), MinSecretLen)
 		}
 		set.Keys = append(set.Keys, bytes.Clone(p))
+		s.macs = append(s.macs, newMACPool(set.Keys[len(set.Keys)-1].([]byte)))
 	}
 	s.hmacKeys = set
 	return nil
@@ -270,6 +273,16 @@ func (s *Signer) Parse(token string, extra any) (Claims, error) {
 	if len(token) > MaxTokenLen {
 		return Claims{}, fmt.Errorf("%w: longer than %d bytes", ErrInvalidToken, MaxTokenLen)
 	}
+	if extra == nil {
+		if c, ok := s.parseFast(token); ok {
+			return c, nil
+		}
+	}
+	return s.parseJWT(token, extra)
+}
+
+// parseJWT is Parse through golang-jwt: every token, every error.
+func (s *Signer) parseJWT(token string, extra any) (Claims, error) {
 	var v verified
 	// Without extra claims to read, the raw payload is not kept: the
 	// registered claims are decoded once (every access-token read).

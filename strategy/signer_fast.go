@@ -1,0 +1,166 @@
+package strategy
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"hash"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The fast path of Signer.Parse. An access token is verified at every
+// authenticated request, and golang-jwt's general parse costs ~40
+// allocations a token: the header into a map, the claims through
+// reflection into NumericDate and ClaimStrings, a new HMAC per key
+// (BENCHMARKS.md). parseFast verifies the one shape an HS256 Signer issues
+// — its exact header, an HS256 signature, integer times — with pooled
+// HMACs and the claims decoded once into a concrete struct.
+//
+// It decides only acceptance: for anything else (another header, a bad
+// signature, a claim of another type, an expired token...) it declines and
+// golang-jwt decides, so errors keep their wording and golang-jwt stays
+// the reference. It accepts only what golang-jwt accepts, with the same
+// claims: TestParseFastAgrees and FuzzParseFast compare the two.
+
+// hs256Header is the header segment golang-jwt writes for HS256 tokens
+// without a kid ({"alg":"HS256","typ":"JWT"}), taken from golang-jwt
+// itself: if it ever writes another, the fast path declines every token
+// instead of disagreeing.
+var hs256Header = func() string {
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{}).SigningString()
+	if err != nil {
+		return ""
+	}
+	h, _, _ := strings.Cut(s, ".")
+	return h
+}()
+
+// strictB64 decodes segments as golang-jwt does with WithStrictDecoding.
+var strictB64 = base64.RawURLEncoding.Strict()
+
+// macPool keeps keyed HMAC-SHA256 states of one key for reuse.
+type macPool struct{ sync.Pool }
+
+func newMACPool(key []byte) *macPool {
+	p := &macPool{}
+	p.New = func() any { return hmac.New(sha256.New, key) }
+	return p
+}
+
+// fastClaims receives the payload. Its JSON names are RegisteredClaims',
+// so that encoding/json maps the same keys (case-insensitively, the last
+// one winning) to the same claims; the types are narrower, so that what
+// golang-jwt would read differently (a string aud, a fractional or quoted
+// time) is a decoding error here, and the fast path declines.
+type fastClaims struct {
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	Audience  []string `json:"aud"`
+	ExpiresAt fastTime `json:"exp"`
+	NotBefore fastTime `json:"nbf"`
+	IssuedAt  fastTime `json:"iat"`
+	ID        string   `json:"jti"`
+}
+
+// fastTime is a NumericDate written as a plain non-negative integer below
+// 2^53, which golang-jwt's float64 reading keeps exact.
+type fastTime struct {
+	t   time.Time
+	set bool
+}
+
+var errNotFast = errors.New("not a plain integer time")
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *fastTime) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || len(b) > 15 { // 10^15 < 2^53
+		return errNotFast
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return errNotFast // null, a sign, a fraction, an exponent, a string
+		}
+		v = v*10 + int64(c-'0')
+	}
+	f.t, f.set = time.Unix(v, 0), true
+	return nil
+}
+
+// parseFast returns the claims of token and true when it accepts it;
+// false means golang-jwt must decide.
+func (s *Signer) parseFast(token string) (Claims, bool) {
+	if s.macs == nil || hs256Header == "" {
+		return Claims{}, false
+	}
+	header, rest, ok := strings.Cut(token, ".")
+	if !ok || header != hs256Header {
+		return Claims{}, false
+	}
+	payload, sigSeg, ok := strings.Cut(rest, ".")
+	if !ok || strictB64.DecodedLen(len(sigSeg)) != sha256.Size {
+		return Claims{}, false
+	}
+	var sig [sha256.Size]byte
+	if n, err := strictB64.Decode(sig[:], []byte(sigSeg)); err != nil || n != sha256.Size {
+		return Claims{}, false // a '.' in it too
+	}
+	if !s.verifyHS256(token[:len(header)+1+len(payload)], sig[:]) {
+		return Claims{}, false
+	}
+	raw := make([]byte, strictB64.DecodedLen(len(payload)))
+	n, err := strictB64.Decode(raw, []byte(payload))
+	if err != nil {
+		return Claims{}, false
+	}
+	var fc fastClaims
+	if err := json.Unmarshal(raw[:n], &fc); err != nil {
+		return Claims{}, false
+	}
+	// golang-jwt's Validator, with the Signer's options: exp required,
+	// nbf and iat not in the future, within the leeway.
+	now := s.now()
+	switch {
+	case !fc.ExpiresAt.set || !now.Before(fc.ExpiresAt.t.Add(s.leeway)):
+		return Claims{}, false
+	case fc.NotBefore.set && now.Before(fc.NotBefore.t.Add(-s.leeway)):
+		return Claims{}, false
+	case !fc.IssuedAt.set || now.Before(fc.IssuedAt.t.Add(-s.leeway)):
+		return Claims{}, false
+	}
+	// registered requires exactly our audience, which passes golang-jwt's
+	// audience check too.
+	c, err := s.registered(&jwt.RegisteredClaims{
+		Issuer: fc.Issuer, Subject: fc.Subject, Audience: fc.Audience, ID: fc.ID,
+		ExpiresAt: &jwt.NumericDate{Time: fc.ExpiresAt.t},
+		IssuedAt:  &jwt.NumericDate{Time: fc.IssuedAt.t},
+	})
+	if err != nil {
+		return Claims{}, false
+	}
+	return c, true
+}
+
+// verifyHS256 reports whether sig is the HS256 signature of signing under
+// the secret or one of the previous secrets, compared in constant time.
+func (s *Signer) verifyHS256(signing string, sig []byte) bool {
+	msg := []byte(signing)
+	for _, p := range s.macs {
+		mac := p.Get().(hash.Hash)
+		mac.Reset()
+		mac.Write(msg)
+		var sum [sha256.Size]byte
+		ok := hmac.Equal(mac.Sum(sum[:0]), sig)
+		p.Put(mac)
+		if ok {
+			return true
+		}
+	}
+	return false
+}
