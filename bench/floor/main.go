@@ -6,9 +6,10 @@
 //   - A token in the "authkit" cookie (or a bearer header) is hashed
 //     (SHA-256) and joined to its user in one prepared statement: over a
 //     warm pgx pool on PostgreSQL, over sqlite.Open's WAL pool on SQLite.
+//
 //   - The answer is the user as JSON, as authkit serves it.
 //
-//	go run ./bench/floor -db sqlite:notebooks.db -addr 127.0.0.1:8001
+//     go run ./bench/floor -db sqlite:notebooks.db -addr 127.0.0.1:8001
 //
 // -debug-addr serves expvar (/debug/vars: memstats.Mallocs counts the
 // allocations) and net/http/pprof, as the example's flag of that name.
