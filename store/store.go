@@ -9,7 +9,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -53,30 +52,6 @@ type User struct {
 	// JSON form follows the standard fields. Stores keep them as given and
 	// return numbers as json.Number.
 	Fields map[string]any `json:"-" db:"-"`
-}
-
-// MarshalJSON writes the contract's fields, then the application's own,
-// sorted by name; an own field never replaces a standard one.
-func (u User) MarshalJSON() ([]byte, error) {
-	type standard User // without this method
-	b, err := json.Marshal(standard(u))
-	if err != nil || len(u.Fields) == 0 {
-		return b, err
-	}
-	extra := make(map[string]any, len(u.Fields))
-	for k, v := range u.Fields {
-		if !standardField[k] {
-			extra[k] = v
-		}
-	}
-	if len(extra) == 0 {
-		return b, nil
-	}
-	e, err := json.Marshal(extra) // sorted keys
-	if err != nil {
-		return nil, err
-	}
-	return append(append(b[:len(b)-1], ','), e[1:]...), nil
 }
 
 // standardField names the fields of the contract's user, which an

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-authkit/authkit/store"
+	"github.com/google/uuid"
 )
 
 func TestCanonicalEmail(t *testing.T) {
@@ -60,4 +61,56 @@ func TestUserJSON(t *testing.T) {
 	if b, _ := json.Marshal(&u); !strings.HasSuffix(string(b), `"is_verified":false}`) {
 		t.Fatalf("no fields: %s", b)
 	}
+}
+
+// referenceUserJSON is the user's JSON as encoding/json writes it: the
+// contract's fields of a struct, then the own fields of a map, sorted.
+func referenceUserJSON(u store.User) ([]byte, error) {
+	b, err := json.Marshal(struct {
+		ID          uuid.UUID `json:"id"`
+		Email       string    `json:"email"`
+		IsActive    bool      `json:"is_active"`
+		IsSuperuser bool      `json:"is_superuser"`
+		IsVerified  bool      `json:"is_verified"`
+	}{u.ID, u.Email, u.IsActive, u.IsSuperuser, u.IsVerified})
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string]any{}
+	for k, v := range u.Fields {
+		if !store.IsStandardField(k) {
+			extra[k] = v
+		}
+	}
+	if len(extra) == 0 {
+		return b, nil
+	}
+	e, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// FuzzUserJSON: the hand-written encoder writes encoding/json's bytes for
+// any email, id and own fields (names and values of every JSON type).
+func FuzzUserJSON(f *testing.F) {
+	f.Add("a@b.cd", []byte{1, 2, 3}, true, "display_name", "Ada", 1.5)
+	f.Add("<script>&\u2028\u2029\x00\x1f\"\\@x", []byte{0xff}, false, "n<>&", "\xff\xfe", -0.0)
+	f.Add("\b\f\n\r\t\x7f@é.fr", []byte{}, true, "email", "shadow", 1e21)
+	f.Fuzz(func(t *testing.T, email string, id []byte, flag bool, name, value string, num float64) {
+		u := store.User{Email: email, IsActive: flag, IsSuperuser: !flag, IsVerified: flag, HashedPassword: "x"}
+		copy(u.ID[:], id)
+		if name != "" {
+			u.Fields = map[string]any{name: value, name + "_n": num, name + "_b": flag, name + "_l": []any{value, nil}, name + "_o": map[string]any{value: num}}
+		}
+		got, gerr := json.Marshal(u)
+		want, werr := referenceUserJSON(u)
+		if (gerr == nil) != (werr == nil) || string(got) != string(want) {
+			t.Fatalf("got  %s (%v)\nwant %s (%v)", got, gerr, want, werr)
+		}
+		if app, err := u.AppendJSON([]byte("x")); gerr == nil && (err != nil || string(app) != "x"+string(got)) {
+			t.Fatalf("AppendJSON: %s %v", app, err)
+		}
+	})
 }

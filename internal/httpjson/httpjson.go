@@ -15,6 +15,13 @@ const ContentType = "application/json; charset=utf-8"
 // error never leaks a half-written body or a Go error text.
 var internalError = []byte(`{"detail":"Internal Server Error"}`)
 
+// Appender is a value that writes its own JSON, trusted to be valid:
+// Write uses it as is, without encoding/json's re-scan of a Marshaler's
+// output (store.User, the body of every GET /users/me).
+type Appender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 // Write writes v as JSON (no trailing newline) with the given status. For
 // statuses that have no body (204, 304, 1xx) it writes the status alone,
 // without a Content-Type. A value that cannot be encoded is a programming
@@ -24,7 +31,13 @@ func Write(w http.ResponseWriter, status int, v any) {
 		w.WriteHeader(status)
 		return
 	}
-	body, err := json.Marshal(v)
+	var body []byte
+	var err error
+	if a, ok := v.(Appender); ok {
+		body, err = a.AppendJSON(nil)
+	} else {
+		body, err = json.Marshal(v)
+	}
 	if err != nil {
 		status, body = http.StatusInternalServerError, internalError
 	}

@@ -1,6 +1,7 @@
 package httpjson_test
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -106,5 +107,28 @@ func TestOverRealServer(t *testing.T) {
 	}
 	if resp.ContentLength != int64(len(`{"detail":"Unauthorized"}`)) {
 		t.Errorf("Content-Length = %d", resp.ContentLength)
+	}
+}
+
+// appender writes its own JSON, or fails.
+type appender struct{ fail bool }
+
+func (a appender) AppendJSON(b []byte) ([]byte, error) {
+	if a.fail {
+		return nil, errors.New("no")
+	}
+	return append(b, `{"own":true}`...), nil
+}
+
+func TestWriteAppender(t *testing.T) {
+	rec := httptest.NewRecorder()
+	httpjson.Write(rec, http.StatusOK, appender{})
+	if rec.Code != http.StatusOK || rec.Body.String() != `{"own":true}` || rec.Header().Get("Content-Type") != httpjson.ContentType {
+		t.Errorf("got %d %q", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	httpjson.Write(rec, http.StatusOK, appender{fail: true})
+	if rec.Code != http.StatusInternalServerError || rec.Body.String() != `{"detail":"Internal Server Error"}` {
+		t.Errorf("failing appender: %d %q", rec.Code, rec.Body)
 	}
 }
