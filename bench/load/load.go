@@ -33,7 +33,7 @@ const requestTimeout = 30 * time.Second
 const maxSamples = 20_000_000
 
 // scenarioNames in the order they run by default.
-var scenarioNames = []string{"me-jwt", "me-cookie", "login", "register", "refresh"}
+var scenarioNames = []string{"me-jwt", "me-cookie", "me-redis", "login", "register", "refresh"}
 
 func known(name string) bool { return slices.Contains(scenarioNames, name) }
 
@@ -152,19 +152,39 @@ func (h *harness) setupUser(ctx context.Context, i int) error {
 	if err != nil || st != http.StatusOK || json.Unmarshal(b, &tok) != nil || tok.AccessToken == "" {
 		return fmt.Errorf("jwt login %s: %d %s %v", email, st, b, err)
 	}
+	if h.cookies[i], err = h.cookieLogin(ctx, email); err != nil {
+		return err
+	}
+	h.emails[i], h.tokens[i] = email, tok.AccessToken
+	return nil
+}
+
+// cookieLogin logs email in through the cookie backend and returns the
+// cookie (name=value).
+func (h *harness) cookieLogin(ctx context.Context, email string) (string, error) {
 	st, hdr, b, err := h.do(ctx, http.MethodPost, "/auth/cookie/login", "application/x-www-form-urlencoded", loginForm(email))
 	if err != nil || st != http.StatusNoContent {
-		return fmt.Errorf("cookie login %s: %d %s %v", email, st, b, err)
+		return "", fmt.Errorf("cookie login %s: %d %s %v", email, st, b, err)
 	}
 	for _, c := range (&http.Response{Header: hdr}).Cookies() {
 		if c.Value != "" {
-			h.cookies[i] = c.Name + "=" + c.Value
+			return c.Name + "=" + c.Value, nil
 		}
 	}
-	if h.cookies[i] == "" {
-		return fmt.Errorf("cookie login %s: no cookie", email)
+	return "", fmt.Errorf("cookie login %s: no cookie", email)
+}
+
+// loginCookies replaces the cookies setup made with ones from this
+// harness's server (whose cookie tokens live elsewhere: Redis).
+func (h *harness) loginCookies(ctx context.Context) error {
+	cookies := make([]string, len(h.emails))
+	for i, e := range h.emails {
+		var err error
+		if cookies[i], err = h.cookieLogin(ctx, e); err != nil {
+			return err
+		}
 	}
-	h.emails[i], h.tokens[i] = email, tok.AccessToken
+	h.cookies = cookies
 	return nil
 }
 
@@ -190,7 +210,7 @@ func (h *harness) scenario(name string) scenario {
 		return scenario{name: name, want: http.StatusOK, request: func(ctx context.Context, w, seq int) (*http.Request, error) {
 			return get(ctx, "Authorization", "Bearer "+h.tokens[(w+seq)%n])
 		}}
-	case "me-cookie":
+	case "me-cookie", "me-redis":
 		return scenario{name: name, want: http.StatusOK, request: func(ctx context.Context, w, seq int) (*http.Request, error) {
 			return get(ctx, "Cookie", h.cookies[(w+seq)%n])
 		}}
@@ -284,6 +304,83 @@ type result struct {
 	// Load1 is the machine's one-minute load average at the end: other
 	// work on the machine shows in the figures, and here.
 	Load1 float64 `json:"load1"`
+	// Round numbers the alternating rounds of the me-* scenarios.
+	Round int `json:"round"`
+	// AllocsPerRequest is the server's heap allocations (expvar's
+	// memstats.Mallocs) during the scenario over its requests; 0 unknown.
+	AllocsPerRequest float64 `json:"server_allocs_per_request"`
+}
+
+// summary is one scenario over its rounds: medians, and its throughput
+// as a ratio to the floor's of the same round.
+type summary struct {
+	Scenario         string        `json:"scenario"`
+	Rounds           int           `json:"rounds"`
+	PerSecond        float64       `json:"req_per_s"`
+	VsFloor          float64       `json:"vs_floor,omitempty"` // 0: no floor
+	P50              time.Duration `json:"p50_ns"`
+	P99              time.Duration `json:"p99_ns"`
+	AllocsPerRequest float64       `json:"server_allocs_per_request"`
+	Errors           int           `json:"errors"`
+	Load1            float64       `json:"load1"` // the highest seen
+}
+
+// summarize groups the results by scenario, in order of first appearance.
+func summarize(results []result) []summary {
+	floor := map[int]float64{} // req/s by round
+	for _, r := range results {
+		if r.Scenario == floorScenario && r.Skipped == "" {
+			floor[r.Round] = r.PerSecond
+		}
+	}
+	var order []string
+	by := map[string][]result{}
+	for _, r := range results {
+		if r.Skipped != "" {
+			continue
+		}
+		if _, ok := by[r.Scenario]; !ok {
+			order = append(order, r.Scenario)
+		}
+		by[r.Scenario] = append(by[r.Scenario], r)
+	}
+	var out []summary
+	for _, name := range order {
+		rs := by[name]
+		s := summary{Scenario: name, Rounds: len(rs)}
+		var rate, ratio, p50, p99, allocs []float64
+		for _, r := range rs {
+			rate = append(rate, r.PerSecond)
+			p50 = append(p50, float64(r.P50))
+			p99 = append(p99, float64(r.P99))
+			allocs = append(allocs, r.AllocsPerRequest)
+			if f := floor[r.Round]; f > 0 && isMe(name) {
+				ratio = append(ratio, r.PerSecond/f)
+			}
+			for _, n := range r.Errors {
+				s.Errors += n
+			}
+			s.Load1 = max(s.Load1, r.Load1)
+		}
+		s.PerSecond, s.VsFloor, s.AllocsPerRequest = median(rate), median(ratio), median(allocs)
+		s.P50, s.P99 = time.Duration(median(p50)), time.Duration(median(p99))
+		out = append(out, s)
+	}
+	return out
+}
+
+// median of xs (the mean of the middle two for an even count); 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // worker counts what one client saw.
@@ -443,16 +540,17 @@ func machineInfo(o options, s *server) machine {
 	return m
 }
 
-func writeJSON(w io.Writer, m machine, results []result) error {
+func writeJSON(w io.Writer, m machine, results []result, sums []summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
-		Machine machine  `json:"machine"`
-		Results []result `json:"results"`
-	}{m, results})
+		Machine machine   `json:"machine"`
+		Results []result  `json:"results"`
+		Summary []summary `json:"summary"`
+	}{m, results, sums})
 }
 
-func writeTable(w io.Writer, m machine, results []result) {
+func writeTable(w io.Writer, m machine, results []result, sums []summary) {
 	fmt.Fprintf(w, "# %s, %d CPUs, %s, target %s", m.Date, m.CPUs, m.GoVersion, m.Target)
 	if m.Database != "" {
 		fmt.Fprintf(w, ", %s", m.Database)
@@ -468,6 +566,20 @@ func writeTable(w io.Writer, m machine, results []result) {
 		fmt.Fprintf(w, "%-16s %5d %8s %9d %9.0f %9s %9s %9s %12s %5.1f  %s\n",
 			r.Scenario, r.Concurrency, r.Elapsed.Round(10*time.Millisecond), r.Requests, r.PerSecond,
 			ms(r.P50), ms(r.P99), ms(r.Max), mib(r.PeakRSS), r.Load1, errorsText(r.Errors))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | rounds | req/s (median) | ÷ floor (median of rounds) | p50 | p99 | allocs/request | errors | load (max) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range sums {
+		ratio, allocs := "", "n/a"
+		if s.VsFloor > 0 {
+			ratio = fmt.Sprintf("%.2f", s.VsFloor)
+		}
+		if s.AllocsPerRequest > 0 {
+			allocs = fmt.Sprintf("%.1f", s.AllocsPerRequest)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %s | %d | %.1f |\n",
+			s.Scenario, s.Rounds, s.PerSecond, ratio, ms(s.P50), ms(s.P99), allocs, s.Errors, s.Load1)
 	}
 }
 

@@ -12,8 +12,13 @@
 //	go run ./bench/load -db postgres -scenarios me-cookie -c 64 -d 10s
 //
 // Beside the server it starts the floor (bench/floor, unless -floor=false):
-// a hand-written server answering GET /users/me with the least work, on
-// the same database, which the me-* scenarios load too ("me-jwt/floor").
+// the physical limit of GET /users/me for a database token (its SHA-256
+// joined to the user in one prepared statement, over a warm pool of the
+// same size), on the same database. The me-* scenarios run in -rounds
+// alternating rounds with the floor, and the summary gives each one's
+// throughput as a ratio to the floor's in the same round (median over
+// the rounds), its latency and its allocations per request (read from
+// the servers' -debug-addr).
 //
 // Or it loads a server already running (-target; give -pid for its memory):
 //
@@ -23,6 +28,8 @@
 //
 //	me-jwt      GET /users/me with a bearer JWT (jwt backend)
 //	me-cookie   GET /users/me with a session cookie (cookie backend: database tokens)
+//	me-redis    GET /users/me with a session cookie of a second server started
+//	            with -redis (cookie tokens in Redis; skipped when -redis does not answer)
 //	login       POST /auth/jwt/login (argon2id verify per request)
 //	register    POST /auth/register with a new email each time (argon2id hash per request)
 //	refresh     POST /auth/jwt/refresh, each client following its own chain of
@@ -65,7 +72,11 @@ const (
 	maxConcurrency = 1024
 	maxDuration    = 10 * time.Minute
 	maxUsers       = 1024
+	maxRounds      = 100
 )
+
+// defaultRedis is the Redis the tests use (internal/testdb's default).
+const defaultRedis = "redis://127.0.0.1:6379/0"
 
 // options are the parsed flags.
 type options struct {
@@ -79,6 +90,8 @@ type options struct {
 	floor       bool
 	floorPkg    string
 	floorArgs   string
+	redis       string
+	rounds      int
 	concurrency int
 	duration    time.Duration
 	warmup      time.Duration
@@ -103,6 +116,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.floor, "floor", true, "also start -floor-pkg on the same database and run the me-* scenarios against it (not with -target)")
 	fs.StringVar(&o.floorPkg, "floor-pkg", "./bench/floor", "`package` of the hand-written baseline server")
 	fs.StringVar(&o.floorArgs, "floor-args", "", "extra `flags` for the floor, space-separated (e.g. \"-max-conns 8\")")
+	fs.StringVar(&o.redis, "redis", defaultRedis, "Redis `URL` for me-redis: a second server keeps its cookie tokens there (\"\" skips it)")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the me-* scenarios and the floor, alternated")
 	fs.IntVar(&o.concurrency, "c", 64, "concurrent clients (connections)")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "duration of each scenario")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each scenario")
@@ -122,6 +137,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.duration <= 0 || o.duration > maxDuration || o.warmup < 0 || o.warmup > maxDuration {
 		errs = append(errs, fmt.Errorf("-d must be within (0, %v] and -warmup within [0, %v]", maxDuration, maxDuration))
+	}
+	if o.rounds < 1 || o.rounds > maxRounds {
+		errs = append(errs, fmt.Errorf("-rounds must be within 1..%d", maxRounds))
 	}
 	if o.users < 1 || o.users > maxUsers {
 		errs = append(errs, fmt.Errorf("-users must be within 1..%d", maxUsers))
@@ -172,18 +190,77 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := h.setup(ctx, o.users); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
-	// The floor answers the me-* scenarios with the same credentials, on
-	// the database the server has migrated and setup has filled.
-	var floor *harness
-	floorPID := 0
-	if srv != nil && o.floor && (slices.Contains(o.scenarios, "me-jwt") || slices.Contains(o.scenarios, "me-cookie")) {
+	// The floor answers the me-* scenarios' cookie with the same
+	// credentials, on the database the server has migrated and setup has
+	// filled; the server with -redis needs cookies of its own.
+	var floor, withRedis *harness
+	if srv != nil && o.floor && slices.ContainsFunc(o.scenarios, isMe) {
 		if err := srv.startFloor(ctx, o, stderr); err != nil {
 			return err
 		}
-		floor, floorPID = h.withBase(srv.floor.base), srv.floor.pid()
+		floor = h.withBase(srv.floor.base)
+	}
+	if srv != nil && srv.withRedis != nil {
+		withRedis = h.withBase(srv.withRedis.base)
+		if err := withRedis.loginCookies(ctx); err != nil {
+			return fmt.Errorf("me-redis: setup: %w", err)
+		}
+	}
+	debugOf := func(p *proc) string {
+		if p == nil {
+			return ""
+		}
+		return p.debug
+	}
+	pidOf := func(p *proc) int {
+		if p == nil {
+			return pid
+		}
+		return p.pid()
 	}
 	var results []result
+	report := func(r result) {
+		results = append(results, r)
+		if !o.json {
+			fmt.Fprintln(stderr, "done:", r.line())
+		}
+	}
+	// The authenticated reads, in alternating rounds: floor, then each
+	// scenario, so that a burst of load on the machine hits them alike.
+	var me, rest []string
 	for _, name := range o.scenarios {
+		if isMe(name) {
+			me = append(me, name)
+		} else {
+			rest = append(rest, name)
+		}
+	}
+	for round := 1; round <= o.rounds && len(me) > 0; round++ {
+		if floor != nil && ctx.Err() == nil {
+			sc := floor.scenario("me-cookie")
+			sc.name = floorScenario
+			report(measure(ctx, floor, sc, srv.floor.pid(), srv.floor.debug, round, o))
+		}
+		for _, name := range me {
+			target, p := h, (*proc)(nil)
+			if srv != nil {
+				p = srv.main
+			}
+			if name == "me-redis" {
+				if withRedis == nil {
+					if round == 1 {
+						report(result{Scenario: name, Skipped: "no server with -redis (see -redis; not with -target)"})
+					}
+					continue
+				}
+				target, p = withRedis, srv.withRedis
+			}
+			if ctx.Err() == nil {
+				report(measure(ctx, target, target.scenario(name), pidOf(p), debugOf(p), round, o))
+			}
+		}
+	}
+	for _, name := range rest {
 		if ctx.Err() != nil {
 			break
 		}
@@ -196,36 +273,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if sc.skip != "" {
-			results = append(results, result{Scenario: name, Skipped: sc.skip})
+			report(result{Scenario: name, Skipped: sc.skip})
 			continue
 		}
-		r := measure(ctx, h, sc, pid, o)
-		results = append(results, r)
-		if !o.json {
-			fmt.Fprintln(stderr, "done:", r.line())
+		var p *proc
+		if srv != nil {
+			p = srv.main
 		}
-		if floor != nil && strings.HasPrefix(name, "me-") && ctx.Err() == nil {
-			sc := floor.scenario(name)
-			sc.name += "/floor"
-			r := measure(ctx, floor, sc, floorPID, o)
-			results = append(results, r)
-			if !o.json {
-				fmt.Fprintln(stderr, "done:", r.line())
-			}
-		}
+		report(measure(ctx, h, sc, pidOf(p), debugOf(p), 1, o))
 	}
+	sums := summarize(results)
 	if o.json {
-		return writeJSON(stdout, machineInfo(o, srv), results)
+		return writeJSON(stdout, machineInfo(o, srv), results, sums)
 	}
-	writeTable(stdout, machineInfo(o, srv), results)
+	writeTable(stdout, machineInfo(o, srv), results, sums)
 	return ctx.Err()
 }
 
-// measure warms up, then runs sc and reads the peak memory of process pid.
-func measure(ctx context.Context, h *harness, sc scenario, pid int, o options) result {
+// floorScenario names the floor's rounds.
+const floorScenario = "floor"
+
+func isMe(name string) bool { return strings.HasPrefix(name, "me-") }
+
+// measure warms up, then runs sc and reads the peak memory of process pid
+// and, from its debug address, the allocations per request.
+func measure(ctx context.Context, h *harness, sc scenario, pid int, debug string, round int, o options) result {
 	if o.warmup > 0 {
 		h.load(ctx, sc, o.concurrency, o.warmup, o.maxRequests, nil)
 	}
 	resetPeak(pid)
-	return h.load(ctx, sc, o.concurrency, o.duration, o.maxRequests, &memProbe{pid: pid})
+	before := mallocs(ctx, h.client, debug)
+	r := h.load(ctx, sc, o.concurrency, o.duration, o.maxRequests, &memProbe{pid: pid})
+	if after := mallocs(ctx, h.client, debug); before > 0 && after > before && r.Requests > 0 {
+		r.AllocsPerRequest = float64(after-before) / float64(r.Requests)
+	}
+	r.Round = round
+	return r
 }

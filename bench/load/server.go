@@ -5,14 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,15 +43,19 @@ type server struct {
 	pgDSN  string
 	redis  string // the server's -redis URL, or ""
 	main   *proc
-	floor  *proc // nil unless -floor
+	// withRedis is the example again, on the same database, keeping its
+	// cookie tokens in Redis (-redis); nil when Redis does not answer.
+	withRedis *proc
+	floor     *proc // nil unless -floor
 }
 
 // proc is one child process serving HTTP.
 type proc struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:PORT
-	log  *os.File
-	done chan error
+	cmd   *exec.Cmd
+	base  string // http://127.0.0.1:PORT
+	debug string // its -debug-addr, http://127.0.0.1:PORT
+	log   *os.File
+	done  chan error
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
@@ -92,12 +99,38 @@ func startServer(ctx context.Context, o options, stderr io.Writer) (_ *server, e
 	if r := redisArgs(o.serverArgs); len(r) > 0 {
 		s.redis = strings.TrimPrefix(r[len(r)-1], "-redis=")
 	}
-	args := append([]string{"-addr", "127.0.0.1:0", "-db", s.dbURL}, strings.Fields(o.serverArgs)...)
+	args := append([]string{"-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0", "-db", s.dbURL}, strings.Fields(o.serverArgs)...)
 	if s.main, err = s.start(ctx, bin, args, "server.log"); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stderr, "server pid %d at %s, database %s\n", s.main.pid(), s.main.base, s.db)
+	if o.redis != "" && s.redis == "" && slices.Contains(o.scenarios, "me-redis") {
+		if err := ping(ctx, o.redis); err != nil {
+			fmt.Fprintf(stderr, "no Redis at -redis %s (%v): me-redis skipped\n", o.redis, err)
+			return s, nil
+		}
+		s.redis = o.redis
+		// Started once the first has migrated the database.
+		args := append(args, "-redis", o.redis)
+		if s.withRedis, err = s.start(ctx, bin, args, "server-redis.log"); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "server with -redis pid %d at %s\n", s.withRedis.pid(), s.withRedis.base)
+	}
 	return s, nil
+}
+
+// ping checks that the Redis at rawURL answers.
+func ping(ctx context.Context, rawURL string) error {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return err
+	}
+	rc := redis.NewClient(opts)
+	defer rc.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return rc.Ping(ctx).Err()
 }
 
 // startFloor builds and starts the floor on the server's database; call
@@ -109,8 +142,7 @@ func (s *server) startFloor(ctx context.Context, o options, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	args := append([]string{"-addr", "127.0.0.1:0", "-db", s.dbURL}, redisArgs(o.serverArgs)...)
-	args = append(args, strings.Fields(o.floorArgs)...)
+	args := append([]string{"-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0", "-db", s.dbURL}, strings.Fields(o.floorArgs)...)
 	if s.floor, err = s.start(ctx, bin, args, "floor.log"); err != nil {
 		return err
 	}
@@ -166,22 +198,31 @@ func (s *server) start(ctx context.Context, bin string, args []string, logName s
 		log.Close()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	addr := make(chan string, 1)
+	// "NAME listening on URL", then "debug listening on URL".
+	addrs := make(chan [2]string, 1)
 	go func() {
+		var got [2]string
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if _, base, ok := strings.Cut(strings.TrimSpace(sc.Text()), " listening on "); ok {
-				select {
-				case addr <- base:
-				default:
-				}
+			name, url, ok := strings.Cut(strings.TrimSpace(sc.Text()), " listening on ")
+			switch {
+			case !ok:
+			case name == "debug":
+				got[1] = url
+			case got[0] == "":
+				got[0] = url
+			}
+			if got[0] != "" && got[1] != "" {
+				addrs <- got
+				break
 			}
 		}
 		io.Copy(io.Discard, out)
 	}()
 	go func() { p.done <- p.cmd.Wait() }()
 	select {
-	case p.base = <-addr:
+	case got := <-addrs:
+		p.base, p.debug = got[0], got[1]
 		return p, nil
 	case err := <-p.done:
 		p.done <- err
@@ -207,7 +248,7 @@ func (p *proc) stop() {
 
 // stop ends the processes, drops the schema and removes the files.
 func (s *server) stop(stderr io.Writer) {
-	for _, p := range []*proc{s.floor, s.main} {
+	for _, p := range []*proc{s.floor, s.withRedis, s.main} {
 		if p != nil {
 			p.stop()
 		}
@@ -322,6 +363,28 @@ func loopbackHost(ctx context.Context, host string) error {
 		return fmt.Errorf("%s resolves to nothing", host)
 	}
 	return nil
+}
+
+// mallocs returns the count of heap objects the process at debug (its
+// -debug-addr) has allocated (expvar's memstats.Mallocs); 0 when unknown.
+func mallocs(ctx context.Context, client *http.Client, debug string) uint64 {
+	if debug == "" {
+		return 0
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, debug+"/debug/vars", nil)
+	if err != nil {
+		return 0
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	var vars struct{ Memstats struct{ Mallocs uint64 } }
+	if json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&vars) != nil {
+		return 0
+	}
+	return vars.Memstats.Mallocs
 }
 
 // memProbe reads a process's memory from /proc.

@@ -46,6 +46,8 @@
 //	                        with introspection for superusers at /auth/jwt/introspect
 //	-issuer URL             the iss of the access tokens, which verifiers pin (default,
 //	                        with -jwt-keys, the -public-url)
+//	-debug-addr ADDR        serve /debug/vars (expvar) and /debug/pprof/ on ADDR, a
+//	                        loopback address: for profiling under load (bench/load)
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -113,6 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.BoolVar(&cfg.refreshJWT, "refresh-jwt", false, "hand refresh tokens out in a JWT envelope (for react-auth-kit, which reads exp from them)")
 	fs.StringVar(&cfg.jwtKeys, "jwt-keys", "", "sign access tokens with the key pairs in `DIR` (the newest signs) and publish their public keys")
 	fs.StringVar(&cfg.issuer, "issuer", "", "the iss `URL` of the access tokens (default with -jwt-keys: the -public-url)")
+	debugAddr := fs.String("debug-addr", "", "serve /debug/vars and /debug/pprof/ on this loopback `address` (profiling)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -125,6 +128,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *debugAddr != "" {
+		if err := checkDebugAddr(*debugAddr); err != nil {
+			return err
+		}
 	}
 	cfg.secret = getenv("AUTHKIT_SECRET")
 	if cfg.secret != "" && len(cfg.secret) < minSecretBytes {
@@ -216,6 +224,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "notebooks listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if *debugAddr != "" {
+		dln, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer dln.Close()
+		fmt.Fprintf(stdout, "debug listening on http://%s\n", dln.Addr())
+		go http.Serve(dln, debugHandler())
+	}
 	select {
 	case err := <-errc:
 		return err

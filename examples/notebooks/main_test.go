@@ -185,6 +185,8 @@ func TestBadFlags(t *testing.T) {
 		{args: []string{"-jwt-keys", filepath.Join(dir, "no-such-dir")}, want: "-jwt-keys"},
 		{args: []string{"-jwt-keys", dir}, want: "-jwt-keys"}, // no key files
 		{args: []string{"-issuer", "notes.example.com"}, want: "-issuer"},
+		{args: []string{"-debug-addr", "0.0.0.0:0"}, want: "-debug-addr"},
+		{args: []string{"-debug-addr", "example.com:6060"}, want: "-debug-addr"},
 	} {
 		// A case that wrongly starts the service stops after a while and fails.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
