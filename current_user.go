@@ -35,6 +35,25 @@ type session struct {
 
 type sessionKey struct{}
 
+// sessionContext carries a session: one allocation, where WithValue and
+// the session would be two on every authenticated request.
+type sessionContext struct {
+	context.Context
+	s session
+}
+
+func withSession(ctx context.Context, s session) context.Context {
+	return &sessionContext{Context: ctx, s: s}
+}
+
+// Value implements context.Context.
+func (c *sessionContext) Value(key any) any {
+	if key == (sessionKey{}) {
+		return &c.s
+	}
+	return c.Context.Value(key)
+}
+
 func sessionFrom(ctx context.Context) (*session, bool) {
 	s, ok := ctx.Value(sessionKey{}).(*session)
 	return s, ok
@@ -77,7 +96,7 @@ func (k *AuthKit) CurrentUser(req Require) func(http.Handler) http.Handler {
 				}
 				return err
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, s)))
+			next.ServeHTTP(w, r.WithContext(withSession(r.Context(), s)))
 			return nil
 		})
 	}
@@ -90,7 +109,7 @@ func (k *AuthKit) CurrentActiveUser(next http.Handler) http.Handler {
 }
 
 // authenticate finds the request's user and checks it against req.
-func (k *AuthKit) authenticate(r *http.Request, backends []*AuthenticationBackend, req Require) (*session, error) {
+func (k *AuthKit) authenticate(r *http.Request, backends []*AuthenticationBackend, req Require) (session, error) {
 	for _, b := range backends {
 		token := b.Transport.Token(r)
 		if token == "" {
@@ -101,20 +120,20 @@ func (k *AuthKit) authenticate(r *http.Request, backends []*AuthenticationBacken
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return session{}, err
 		}
 		if oc, ok := b.Transport.(transport.OriginChecker); ok {
 			if err := oc.CheckOrigin(r); err != nil {
-				return nil, errForbidden
+				return session{}, errForbidden
 			}
 		}
 		switch {
 		case req.Active && !u.IsActive:
-			return nil, errUnauthorized
+			return session{}, errUnauthorized
 		case req.Verified && !u.IsVerified, req.Superuser && !u.IsSuperuser:
-			return nil, errForbidden
+			return session{}, errForbidden
 		}
-		return &session{user: u, backend: b, token: token}, nil
+		return session{user: u, backend: b, token: token}, nil
 	}
-	return nil, errUnauthorized
+	return session{}, errUnauthorized
 }

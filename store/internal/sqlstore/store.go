@@ -20,7 +20,7 @@ import (
 // store.OAuthAccountStore, store.OAuthStateStore and store.Migrator over any database/sql driver
 // described by a Dialect.
 type Store struct {
-	// stmts are the per-request reads, prepared once (query → *sqlx.Stmt):
+	// stmts are the per-request reads, prepared once (query → *prepared):
 	// lib/pq would otherwise have PostgreSQL parse and plan each of them at
 	// every request (BENCHMARKS.md, fix 3).
 	stmts sync.Map
@@ -588,9 +588,10 @@ func (f *dbFields) Scan(src any) error {
 }
 
 // get runs a per-request read through its prepared statement, preparing it
-// on first use. database/sql prepares it again on each connection that
-// needs it. (Behind PgBouncer in transaction mode, prepared statements
-// need its max_prepared_statements.)
+// on first use, and scans the row into dest, a pointer to a struct whose
+// db tags name the columns (sqlx's mapping). database/sql prepares the
+// statement again on each connection that needs it. (Behind PgBouncer in
+// transaction mode, prepared statements need its max_prepared_statements.)
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
 	v, ok := s.stmts.Load(query)
 	if !ok {
@@ -598,12 +599,12 @@ func (s *Store) get(ctx context.Context, dest any, query string, args ...any) er
 		if err != nil {
 			return err
 		}
-		if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		if prev, loaded := s.stmts.LoadOrStore(query, &prepared{stmt: st}); loaded {
 			st.Close()
 			v = prev
 		} else {
-			v = st
+			v, _ = s.stmts.Load(query)
 		}
 	}
-	return v.(*sqlx.Stmt).GetContext(ctx, dest, args...)
+	return v.(*prepared).get(ctx, s.db.Mapper, dest, args...)
 }
