@@ -341,27 +341,32 @@ func (s *Signer) key(t *jwt.Token) (any, error) {
 // registered checks what the parser does not: exactly our audience, a
 // subject, an iat, and a jti that is a UUIDv7 of the same second as iat.
 func (s *Signer) registered(rc *jwt.RegisteredClaims) (Claims, error) {
+	var iat time.Time
+	if rc.IssuedAt != nil {
+		iat = rc.IssuedAt.Time
+	}
+	return s.checkClaims(rc.Audience, rc.Subject, rc.ID, iat, rc.IssuedAt != nil, rc.ExpiresAt.Time)
+}
+
+// checkClaims is registered on the claims as values (parseFast's, which
+// then stay off the heap).
+func (s *Signer) checkClaims(aud []string, sub, id string, iat time.Time, hasIat bool, exp time.Time) (Claims, error) {
 	switch {
-	case len(rc.Audience) != 1 || rc.Audience[0] != s.audience:
+	case len(aud) != 1 || aud[0] != s.audience:
 		return Claims{}, errors.New("audience is not exactly " + s.audience)
-	case rc.Subject == "":
+	case sub == "":
 		return Claims{}, errors.New("no subject")
-	case rc.IssuedAt == nil:
+	case !hasIat:
 		return Claims{}, errors.New("no issue time")
 	}
-	issued, ok := v7Time(rc.ID)
+	issued, ok := v7Time(id)
 	if !ok {
 		return Claims{}, errors.New("jti is not a UUIDv7")
 	}
-	if issued.Unix() != rc.IssuedAt.Unix() {
+	if issued.Unix() != iat.Unix() {
 		return Claims{}, errors.New("jti and iat disagree")
 	}
-	return Claims{
-		Subject:   rc.Subject,
-		ID:        rc.ID,
-		IssuedAt:  issued,
-		ExpiresAt: rc.ExpiresAt.Time,
-	}, nil
+	return Claims{Subject: sub, ID: id, IssuedAt: issued, ExpiresAt: exp}, nil
 }
 
 // verified receives the payload: the registered claims, and the raw JSON

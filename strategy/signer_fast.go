@@ -44,12 +44,20 @@ var hs256Header = func() string {
 // strictB64 decodes segments as golang-jwt does with WithStrictDecoding.
 var strictB64 = base64.RawURLEncoding.Strict()
 
-// macPool keeps keyed HMAC-SHA256 states of one key for reuse.
+// macPool keeps keyed HMAC-SHA256 states of one key for reuse, each with
+// buffers for the message and the sum (the hash is an interface: what it
+// is given would escape to the heap).
 type macPool struct{ sync.Pool }
+
+type macState struct {
+	mac hash.Hash
+	msg []byte
+	sum [sha256.Size]byte
+}
 
 func newMACPool(key []byte) *macPool {
 	p := &macPool{}
-	p.New = func() any { return hmac.New(sha256.New, key) }
+	p.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
 	return p
 }
 
@@ -134,13 +142,9 @@ func (s *Signer) parseFast(token string) (Claims, bool) {
 	case !fc.IssuedAt.set || now.Before(fc.IssuedAt.t.Add(-s.leeway)):
 		return Claims{}, false
 	}
-	// registered requires exactly our audience, which passes golang-jwt's
-	// audience check too.
-	c, err := s.registered(&jwt.RegisteredClaims{
-		Issuer: fc.Issuer, Subject: fc.Subject, Audience: fc.Audience, ID: fc.ID,
-		ExpiresAt: &jwt.NumericDate{Time: fc.ExpiresAt.t},
-		IssuedAt:  &jwt.NumericDate{Time: fc.IssuedAt.t},
-	})
+	// checkClaims (registered's) requires exactly our audience, which
+	// passes golang-jwt's audience check too.
+	c, err := s.checkClaims(fc.Audience, fc.Subject, fc.ID, fc.IssuedAt.t, true, fc.ExpiresAt.t)
 	if err != nil {
 		return Claims{}, false
 	}
@@ -150,14 +154,15 @@ func (s *Signer) parseFast(token string) (Claims, bool) {
 // verifyHS256 reports whether sig is the HS256 signature of signing under
 // the secret or one of the previous secrets, compared in constant time.
 func (s *Signer) verifyHS256(signing string, sig []byte) bool {
-	msg := []byte(signing)
 	for _, p := range s.macs {
-		mac := p.Get().(hash.Hash)
-		mac.Reset()
-		mac.Write(msg)
-		var sum [sha256.Size]byte
-		ok := hmac.Equal(mac.Sum(sum[:0]), sig)
-		p.Put(mac)
+		st := p.Get().(*macState)
+		st.mac.Reset()
+		st.msg = append(st.msg[:0], signing...)
+		st.mac.Write(st.msg)
+		ok := hmac.Equal(st.mac.Sum(st.sum[:0]), sig)
+		if cap(st.msg) <= MaxTokenLen {
+			p.Put(st)
+		}
 		if ok {
 			return true
 		}
