@@ -318,6 +318,9 @@ type summary struct {
 	Rounds           int           `json:"rounds"`
 	PerSecond        float64       `json:"req_per_s"`
 	VsFloor          float64       `json:"vs_floor,omitempty"` // 0: no floor
+	// VsCookie is the same against me-cookie's round: bearer + JWT does
+	// no more database work than cookie + database, so should be ≥ 1.
+	VsCookie float64 `json:"vs_me_cookie,omitempty"`
 	P50              time.Duration `json:"p50_ns"`
 	P99              time.Duration `json:"p99_ns"`
 	AllocsPerRequest float64       `json:"server_allocs_per_request"`
@@ -327,10 +330,14 @@ type summary struct {
 
 // summarize groups the results by scenario, in order of first appearance.
 func summarize(results []result) []summary {
-	floor := map[int]float64{} // req/s by round
+	floor, cookie := map[int]float64{}, map[int]float64{} // req/s by round
 	for _, r := range results {
-		if r.Scenario == floorScenario && r.Skipped == "" {
+		switch {
+		case r.Skipped != "":
+		case r.Scenario == floorScenario:
 			floor[r.Round] = r.PerSecond
+		case r.Scenario == "me-cookie":
+			cookie[r.Round] = r.PerSecond
 		}
 	}
 	var order []string
@@ -348,7 +355,7 @@ func summarize(results []result) []summary {
 	for _, name := range order {
 		rs := by[name]
 		s := summary{Scenario: name, Rounds: len(rs)}
-		var rate, ratio, p50, p99, allocs []float64
+		var rate, ratio, toCookie, p50, p99, allocs []float64
 		for _, r := range rs {
 			rate = append(rate, r.PerSecond)
 			p50 = append(p50, float64(r.P50))
@@ -357,12 +364,15 @@ func summarize(results []result) []summary {
 			if f := floor[r.Round]; f > 0 && isMe(name) {
 				ratio = append(ratio, r.PerSecond/f)
 			}
+			if c := cookie[r.Round]; c > 0 && isMe(name) && name != "me-cookie" {
+				toCookie = append(toCookie, r.PerSecond/c)
+			}
 			for _, n := range r.Errors {
 				s.Errors += n
 			}
 			s.Load1 = max(s.Load1, r.Load1)
 		}
-		s.PerSecond, s.VsFloor, s.AllocsPerRequest = median(rate), median(ratio), median(allocs)
+		s.PerSecond, s.VsFloor, s.VsCookie, s.AllocsPerRequest = median(rate), median(ratio), median(toCookie), median(allocs)
 		s.P50, s.P99 = time.Duration(median(p50)), time.Duration(median(p99))
 		out = append(out, s)
 	}
@@ -568,18 +578,21 @@ func writeTable(w io.Writer, m machine, results []result, sums []summary) {
 			ms(r.P50), ms(r.P99), ms(r.Max), mib(r.PeakRSS), r.Load1, errorsText(r.Errors))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scenario | rounds | req/s (median) | ÷ floor (median of rounds) | p50 | p99 | allocs/request | errors | load (max) |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| scenario | rounds | req/s (median) | ÷ floor (median of rounds) | ÷ me-cookie | p50 | p99 | allocs/request | errors | load (max) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range sums {
-		ratio, allocs := "", "n/a"
+		ratio, toCookie, allocs := "", "", "n/a"
 		if s.VsFloor > 0 {
 			ratio = fmt.Sprintf("%.2f", s.VsFloor)
+		}
+		if s.VsCookie > 0 {
+			toCookie = fmt.Sprintf("%.2f", s.VsCookie)
 		}
 		if s.AllocsPerRequest > 0 {
 			allocs = fmt.Sprintf("%.1f", s.AllocsPerRequest)
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %s | %d | %.1f |\n",
-			s.Scenario, s.Rounds, s.PerSecond, ratio, ms(s.P50), ms(s.P99), allocs, s.Errors, s.Load1)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %.1f |\n",
+			s.Scenario, s.Rounds, s.PerSecond, ratio, toCookie, ms(s.P50), ms(s.P99), allocs, s.Errors, s.Load1)
 	}
 }
 

@@ -203,11 +203,13 @@ func TestSummarize(t *testing.T) {
 		{Scenario: "me-jwt", Round: 2, PerSecond: 50, AllocsPerRequest: 40, P99: 5},
 		{Scenario: floorScenario, Round: 3, PerSecond: 200, AllocsPerRequest: 31},
 		{Scenario: "me-jwt", Round: 3, PerSecond: 160, AllocsPerRequest: 42, P99: 4},
+		{Scenario: "me-cookie", Round: 1, PerSecond: 45},
+		{Scenario: "me-cookie", Round: 3, PerSecond: 200},
 		{Scenario: "me-redis", Skipped: "no Redis"},
 		{Scenario: "login", Round: 1, PerSecond: 30},
 	}
 	got := summarize(rs)
-	if len(got) != 3 || got[0].Scenario != floorScenario || got[1].Scenario != "me-jwt" || got[2].Scenario != "login" {
+	if len(got) != 4 || got[0].Scenario != floorScenario || got[1].Scenario != "me-jwt" || got[2].Scenario != "me-cookie" || got[3].Scenario != "login" {
 		t.Fatalf("%+v", got)
 	}
 	// Ratios by round: 0.9, 1.0, 0.8; the median is 0.9, not 300/400.
@@ -215,8 +217,12 @@ func TestSummarize(t *testing.T) {
 	if jwt.Rounds != 3 || jwt.PerSecond != 90 || jwt.VsFloor != 0.9 || jwt.P99 != 4 || jwt.AllocsPerRequest != 40 || jwt.Errors != 2 {
 		t.Errorf("me-jwt: %+v", jwt)
 	}
-	if got[0].VsFloor != 0 || got[2].VsFloor != 0 || got[0].AllocsPerRequest != 30 {
-		t.Errorf("floor, login: %+v %+v", got[0], got[2])
+	// To me-cookie, in the rounds it ran: 2.0 and 0.8.
+	if jwt.VsCookie != 1.4 || got[2].VsCookie != 0 || got[2].VsFloor != 0.725 {
+		t.Errorf("me-jwt ÷ me-cookie %v; me-cookie %+v", jwt.VsCookie, got[2])
+	}
+	if got[0].VsFloor != 0 || got[3].VsFloor != 0 || got[0].AllocsPerRequest != 30 {
+		t.Errorf("floor, login: %+v %+v", got[0], got[3])
 	}
 	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
 		t.Errorf("median = %v", m)
