@@ -314,13 +314,13 @@ type result struct {
 // summary is one scenario over its rounds: medians, and its throughput
 // as a ratio to the floor's of the same round.
 type summary struct {
-	Scenario         string        `json:"scenario"`
-	Rounds           int           `json:"rounds"`
-	PerSecond        float64       `json:"req_per_s"`
-	VsFloor          float64       `json:"vs_floor,omitempty"` // 0: no floor
+	Scenario  string  `json:"scenario"`
+	Rounds    int     `json:"rounds"`
+	PerSecond float64 `json:"req_per_s"`
+	VsFloor   float64 `json:"vs_floor,omitempty"` // 0: no floor
 	// VsCookie is the same against me-cookie's round: bearer + JWT does
 	// no more database work than cookie + database, so should be ≥ 1.
-	VsCookie float64 `json:"vs_me_cookie,omitempty"`
+	VsCookie         float64       `json:"vs_me_cookie,omitempty"`
 	P50              time.Duration `json:"p50_ns"`
 	P99              time.Duration `json:"p99_ns"`
 	AllocsPerRequest float64       `json:"server_allocs_per_request"`
