@@ -151,7 +151,7 @@ func TestRunNotebooks(t *testing.T) {
 		t.Skip("builds and starts examples/notebooks")
 	}
 	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := []string{"-server", "../../examples/notebooks", "-floor-pkg", "../floor", "-c", "4", "-d", "300ms", "-warmup", "0", "-users", "2", "-rounds", "1", "-json"}
 	if url := os.Getenv("AUTHKIT_TEST_REDIS"); url != "" {

@@ -30,7 +30,7 @@ import (
 const defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // startTimeout bounds building and starting the servers.
-const startTimeout = 2 * time.Minute
+const startTimeout = 5 * time.Minute
 
 // server is the example service, and optionally the floor, started as
 // child processes on one fresh database.
