@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -113,4 +114,18 @@ func FuzzUserJSON(f *testing.F) {
 			t.Fatalf("AppendJSON: %s %v", app, err)
 		}
 	})
+}
+
+// The hand-written encoder knows the contract's fields by name: a field of
+// User given a JSON name must be added to it (store/userjson.go) too.
+func TestUserJSONKnowsEveryField(t *testing.T) {
+	known := map[string]bool{"id": true, "email": true, "is_active": true, "is_superuser": true, "is_verified": true}
+	typ := reflect.TypeFor[store.User]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "-" && !known[name] {
+			t.Errorf("User.%s (json %q) is not written by AppendJSON", f.Name, name)
+		}
+	}
 }

@@ -132,9 +132,12 @@ func (s *Signer) parseFast(token string) (Claims, bool) {
 		return Claims{}, false
 	}
 	// golang-jwt's Validator, with the Signer's options: exp required,
-	// nbf and iat not in the future, within the leeway.
+	// nbf and iat not in the future, within the leeway; iss exactly the
+	// Signer's when it has one.
 	now := s.now()
 	switch {
+	case s.issuer != "" && fc.Issuer != s.issuer:
+		return Claims{}, false
 	case !fc.ExpiresAt.set || !now.Before(fc.ExpiresAt.t.Add(s.leeway)):
 		return Claims{}, false
 	case fc.NotBefore.set && now.Before(fc.NotBefore.t.Add(-s.leeway)):

@@ -135,6 +135,29 @@ func TestParseFastAgrees(t *testing.T) {
 	if _, ok := fastSignerKeysOnly(t).parseFast(signed); ok {
 		t.Error("a Signer with key pairs took the fast path")
 	}
+
+	// A Signer with an issuer pins it, as golang-jwt's WithIssuer does.
+	pinned, err := NewSigner(SignerConfig{Secret: fastKeys[0], Audience: DefaultAudience, Issuer: "https://notes.example.com",
+		Now: func() time.Time { return fastNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		iss  string
+		fast bool
+	}{{`"iss":"https://notes.example.com",`, true}, {``, false}, {`"iss":"https://evil.example.com",`, false}, {`"iss":"HTTPS://notes.example.com",`, false}} {
+		tok := hs256(hs256Header, claims(c.iss+`"aud":["authkit:auth"],"iat":%d,"exp":%d`, iat, exp), fastKeys[0])
+		if got := agree(t, pinned, tok); got != c.fast {
+			t.Errorf("issuer %q: fast path took it: %v, want %v", c.iss, got, c.fast)
+		}
+	}
+	signed, err = pinned.Sign("b7e1a8a0-3c2f-4a51-9d36-0c8f1e0b6a11", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !agree(t, pinned, signed) {
+		t.Errorf("the fast path declined a token Sign issued with an issuer: %q", signed)
+	}
 }
 
 // fastSignerKeysOnly has no secret: the fast path is HS256's alone.
@@ -155,6 +178,11 @@ func fastSignerKeysOnly(t *testing.T) *Signer {
 // accept, with the same claims.
 func FuzzParseFast(f *testing.F) {
 	s := fastSigner(f)
+	pinned, err := NewSigner(SignerConfig{Secret: fastKeys[0], PreviousSecrets: fastKeys[1:2], Audience: DefaultAudience,
+		Issuer: "me", Now: func() time.Time { return fastNow }})
+	if err != nil {
+		f.Fatal(err)
+	}
 	id, _ := newV7(fastNow.Add(-time.Minute))
 	good := fmt.Sprintf(`{"sub":"u","jti":"%s","aud":["authkit:auth"],"iat":%d,"exp":%d}`, id, fastNow.Unix()-60, fastNow.Unix()+3600)
 	f.Add(good, uint8(0))
@@ -162,8 +190,11 @@ func FuzzParseFast(f *testing.F) {
 	f.Add(strings.Replace(good, `"exp"`, `"EXP"`, 1), uint8(0))
 	f.Add(strings.Replace(good, `]`, `,"x"]`, 1), uint8(0))
 	f.Add(hs256(hs256Header, good, fastKeys[0]), uint8(2))
+	f.Add(strings.Replace(good, `{`, `{"iss":"me",`, 1), uint8(0))
 	f.Fuzz(func(t *testing.T, in string, key uint8) {
-		agree(t, s, hs256(hs256Header, in, fastKeys[int(key)%len(fastKeys)]))
-		agree(t, s, in)
+		for _, s := range []*Signer{s, pinned} {
+			agree(t, s, hs256(hs256Header, in, fastKeys[int(key)%len(fastKeys)]))
+			agree(t, s, in)
+		}
 	})
 }
