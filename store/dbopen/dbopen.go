@@ -2,6 +2,13 @@
 // "postgres://" URL — for commands and services that take the database as a
 // flag. It links both drivers; a library user who knows its database
 // imports store/sqlite or store/postgres alone instead.
+//
+// PostgreSQL is reached through pgx's database/sql driver, set up so that
+// the pool heals by itself from connections the network lost: a call
+// past its deadline closes its socket (lib/pq leaves it waiting for an
+// answer that never comes), idle connections are pinged before reuse, TCP
+// keepalives find dead peers of idle sockets, and statement_timeout makes
+// the server give up on what the client gave up on.
 package dbopen
 
 import (
@@ -9,12 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/store/postgres"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the "postgres" driver
 )
 
 // postgresConns bounds a PostgreSQL pool and keeps it warm.
@@ -35,9 +42,23 @@ type Store interface {
 	DB() *sqlx.DB
 }
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ timeout time.Duration }
+
+// Timeout bounds each call of the store (see postgres.Timeout); 0 means
+// the store's default. For PostgreSQL it is also the server's
+// statement_timeout, unless the URL sets one.
+func Timeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
 // Open opens and pings the database rawURL names, and returns its store,
 // not yet migrated. Close it with Store.DB().Close().
-func Open(ctx context.Context, rawURL string) (Store, error) {
+func Open(ctx context.Context, rawURL string, opts ...Option) (Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var (
 		db  *sqlx.DB
 		st  Store
@@ -50,17 +71,17 @@ func Open(ctx context.Context, rawURL string) (Store, error) {
 			return nil, ErrBadURL
 		}
 		if db, err = sqlite.Open(ctx, path); err == nil {
-			st, err = sqlite.New(db)
+			st, err = sqlite.New(db, sqlite.Timeout(o.timeout))
 		}
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		if db, err = sqlx.Open("postgres", rawURL); err == nil {
+		if db, err = openPostgres(rawURL, o.timeout); err == nil {
 			// database/sql keeps 2 idle connections by default: under load
 			// the rest are closed and reopened, a PostgreSQL fork each
 			// (BENCHMARKS.md, fix 4).
 			db.SetMaxOpenConns(postgresConns)
 			db.SetMaxIdleConns(postgresConns)
-			if err = db.PingContext(ctx); err == nil {
-				st, err = postgres.New(db)
+			if err = ping(ctx, db, o.timeout); err == nil {
+				st, err = postgres.New(db, postgres.Timeout(o.timeout))
 			}
 		}
 	default:

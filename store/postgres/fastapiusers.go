@@ -1,11 +1,18 @@
 package postgres
 
-import "github.com/go-authkit/authkit/store/internal/sqlstore"
+import (
+	"time"
+
+	"github.com/go-authkit/authkit/store/internal/sqlstore"
+)
 
 // Option configures New.
 type Option func(*options)
 
-type options struct{ schema sqlstore.Schema }
+type options struct {
+	schema  sqlstore.Schema
+	timeout time.Duration
+}
 
 // FastAPIUsersTable is the table of users of FastAPI Users' SQLAlchemy
 // models, the one AdoptFastAPIUsers("") names.
@@ -49,4 +56,17 @@ func AdoptFastAPIUsers(table string) Option {
 	return func(o *options) {
 		o.schema = sqlstore.Schema{FastAPIUsers: true, Table: table}
 	}
+}
+
+// DefaultTimeout bounds each call of the store unless Timeout says
+// otherwise.
+const DefaultTimeout = sqlstore.DefaultTimeout
+
+// Timeout bounds each call of the store — each statement, or each
+// transaction as a whole — on top of the caller's context: a database
+// that stops answering then costs a call d, and the caller a fault it
+// can answer (authkit's routes: 503 with Retry-After), never a hang. 0
+// means DefaultTimeout; a negative d, no bound but the context's.
+func Timeout(d time.Duration) Option {
+	return func(o *options) { o.timeout = d }
 }

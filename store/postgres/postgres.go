@@ -81,7 +81,7 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 				applied_at TIMESTAMPTZ NOT NULL
 			)`,
 		},
-	}, o.schema)
+	}, o.schema, o.timeout)
 	if err != nil {
 		return nil, err
 	}

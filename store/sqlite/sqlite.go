@@ -131,7 +131,7 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 		// with _txlock=immediate. A read first would leave a transaction
 		// that fails, not waits, when it later needs to write.
 		MigrationsLock: []string{`DELETE FROM authkit_migrations WHERE version < 0`},
-	}, o.schema)
+	}, o.schema, o.timeout)
 	if err != nil {
 		return nil, err
 	}

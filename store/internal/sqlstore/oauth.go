@@ -83,6 +83,8 @@ func (s *Store) UpsertOAuthAccount(ctx context.Context, a store.OAuthAccount) (e
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
 	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fault(op, err)

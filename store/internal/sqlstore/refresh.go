@@ -107,6 +107,8 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 // joins the used token's family: its family, user and login time are
 // taken from the used token's row, whatever next says.
 func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next store.RefreshToken) (_ store.RefreshToken, err error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return store.RefreshToken{}, fault("rotate refresh token", err)

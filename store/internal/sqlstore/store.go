@@ -24,7 +24,7 @@ type Store struct {
 	// lib/pq would otherwise have PostgreSQL parse and plan each of them at
 	// every request (BENCHMARKS.md, fix 3).
 	stmts sync.Map
-	db    *sqlx.DB
+	db    timedDB
 	d     Dialect
 	ut    userTable
 	q     queries
@@ -42,9 +42,10 @@ var (
 	_ store.Migrator          = (*Store)(nil)
 )
 
-// New returns a Store over db, keeping its users where sc says. It does
+// New returns a Store over db, keeping its users where sc says, each call
+// bounded by timeout (0 means DefaultTimeout, a negative one none). It does
 // not touch the database: call Migrate to create or adopt the tables.
-func New(db *sqlx.DB, d Dialect, sc Schema) (*Store, error) {
+func New(db *sqlx.DB, d Dialect, sc Schema, timeout time.Duration) (*Store, error) {
 	switch {
 	case db == nil:
 		return nil, errors.New("authkit/store: nil *sqlx.DB")
@@ -57,7 +58,10 @@ func New(db *sqlx.DB, d Dialect, sc Schema) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authkit/store: %s: %w", d.Name, err)
 	}
-	s := &Store{db: db, d: d, ut: ut, q: rebindQueries(d.BindType, ut)}
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	s := &Store{db: timedDB{db, timeout}, d: d, ut: ut, q: rebindQueries(d.BindType, ut)}
 	if ut.migrationsAreAdopt {
 		s.ms, err = loadMigrations(d.FastAPIUsersMigrations)
 		if err == nil {
@@ -92,7 +96,7 @@ func (s *Store) prepareAdoptMigrations() error {
 }
 
 // DB returns the database the store uses.
-func (s *Store) DB() *sqlx.DB { return s.db }
+func (s *Store) DB() *sqlx.DB { return s.db.DB }
 
 // userColumns lists the columns of the table of users in the order of
 // userRow, under userRow's names whatever the schema calls them.
@@ -356,6 +360,8 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 
 // DeleteUser implements store.UserStore.
 func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fault("delete user", err)
@@ -602,6 +608,8 @@ func (f *dbFields) Scan(src any) error {
 // statement again on each connection that needs it. (Behind PgBouncer in
 // transaction mode, prepared statements need its max_prepared_statements.)
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
 	v, ok := s.stmts.Load(query)
 	if !ok {
 		st, err := s.db.PreparexContext(ctx, query)
