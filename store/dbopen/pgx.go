@@ -34,10 +34,14 @@ func openPostgres(rawURL string, timeout time.Duration) (*sqlx.DB, error) {
 		// The server stops working for a client that left.
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
 	}
-	d := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAliveConfig: keepAlive}
-	if d.Timeout == 0 && timeout > 0 {
-		d.Timeout = timeout
+	if cfg.ConnectTimeout == 0 && timeout > 0 {
+		// The whole connection, start-up included: database/sql opens
+		// some connections without a deadline of its own, and one stuck
+		// in a handshake with a lost server would hold its pool slot
+		// for good.
+		cfg.ConnectTimeout = timeout
 	}
+	d := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAliveConfig: keepAlive}
 	cfg.DialFunc = d.DialContext
 	return sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx"), nil
 }

@@ -97,10 +97,13 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 	res, err := s.db.ExecContext(ctx, s.q.refresh.create,
 		t.Hash, t.FamilyID, t.AccessTokenID, s.t(t.CreatedAt), s.t(t.FamilyCreatedAt),
 		s.nullTime(t.UsedAt), t.UserAgent, t.IP, t.UserID)
-	if err != nil {
-		return fault("create refresh token", err)
+	if err != nil || !changedRows(res) {
+		return insertOutcome(ctx, "create refresh token", err, store.ErrUserNotFound, func(ctx context.Context) bool {
+			var r refreshRow
+			return s.get(ctx, &r, s.q.refresh.byHash, t.Hash) == nil && r.UserID == t.UserID && r.FamilyID == t.FamilyID
+		})
 	}
-	return mustHaveChanged(res, "create refresh token", store.ErrUserNotFound)
+	return nil
 }
 
 // RotateRefreshToken implements store.RefreshTokenStore. The next token

@@ -300,21 +300,10 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	res, err := s.db.ExecContext(ctx, s.q.createUser,
 		u.ID, u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
 		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.CreatedAt), s.userTime(u.UpdatedAt), fields)
-	if err != nil {
-		// ON CONFLICT covers the canonical email only. An adopted table
-		// has a second unique index, FastAPI Users' on email, that a twin
-		// can hit instead: one racing with the same email (PostgreSQL
-		// waits for it, then fails), or a row FastAPI Users wrote after
-		// the adoption, without a canonical email. The email is taken all
-		// the same; only a clash on the id is the caller's fault.
-		if s.d.IsUniqueViolation(err) {
-			if _, lerr := s.UserByID(ctx, u.ID); errors.Is(lerr, store.ErrUserNotFound) {
-				return store.ErrEmailTaken
-			}
-		}
-		return fault("create user", err)
+	if err != nil || !changedRows(res) {
+		return s.createUserOutcome(ctx, u, err) // taken, or our own row retried (retried.go)
 	}
-	return mustHaveChanged(res, "create user", store.ErrEmailTaken)
+	return nil
 }
 
 // UserByID implements store.UserStore.
@@ -391,6 +380,13 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	return nil
 }
 
+// changedRows reports whether res changed a row; a driver that cannot say
+// is taken at its word that it did.
+func changedRows(res sql.Result) bool {
+	n, err := res.RowsAffected()
+	return err != nil || n > 0
+}
+
 // mustHaveChanged returns notFound when res changed no row.
 func mustHaveChanged(res sql.Result, op string, notFound error) error {
 	n, err := res.RowsAffected()
@@ -426,10 +422,13 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 	}
 	res, err := s.db.ExecContext(ctx, s.q.createToken,
 		t.Hash, s.t(t.CreatedAt), t.SessionID, t.UserAgent, t.IP, used, t.UserID)
-	if err != nil {
-		return fault("create access token", err)
+	if err != nil || !changedRows(res) {
+		return insertOutcome(ctx, "create access token", err, store.ErrUserNotFound, func(ctx context.Context) bool {
+			_, got, err := s.UserByAccessToken(ctx, t.Hash)
+			return err == nil && got.UserID == t.UserID
+		})
 	}
-	return mustHaveChanged(res, "create access token", store.ErrUserNotFound)
+	return nil
 }
 
 // UserByAccessToken implements store.AccessTokenStore.
