@@ -38,6 +38,8 @@ type Store interface {
 	store.AccessTokenStore
 	store.RevocationStore
 	store.RefreshTokenStore
+	store.OAuthAccountStore
+	store.MailOutbox
 	store.Migrator
 	DB() *sqlx.DB
 }

@@ -71,6 +71,7 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 		Time:                   func(t time.Time) any { return t },
 		Migrations:             sub,
 		FastAPIUsersMigrations: adopt,
+		SkipLocked:             " FOR UPDATE SKIP LOCKED",
 		MigrationsLock: []string{
 			// Held until the transaction ends. Keyed by schema, so that
 			// stores in different schemas migrate independently. Taken

@@ -11,4 +11,5 @@ var (
 	_ store.OAuthAccountStore = (*Store)(nil)
 	_ store.OAuthStateStore   = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
+	_ store.MailOutbox        = (*Store)(nil)
 )

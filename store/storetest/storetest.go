@@ -14,7 +14,8 @@
 // when 50 callers race to rotate one token), links to OAuth accounts
 // (when the store implements store.OAuthAccountStore), single-use OAuth
 // states (store.OAuthStateStore, also when 50 callers race to use one),
-// expiry purges, deletion of
+// the mail outbox (store.MailOutbox: claims, leases, retries, racing
+// claims), expiry purges, deletion of
 // everything a user owns, time precision, and that strings which look
 // like SQL are stored verbatim.
 package storetest
@@ -100,6 +101,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"OAuthInjectionVerbatim", testOAuthInjectionVerbatim},
 		{"OAuthStates", testOAuthStates},
 		{"OAuthStateRace", testOAuthStateRace},
+		{"OutboxClaimAndSend", testOutboxClaimAndSend},
+		{"OutboxLeaseExpires", testOutboxLeaseExpires},
+		{"OutboxFailAndRetry", testOutboxFailAndRetry},
+		{"OutboxClaimRace", testOutboxClaimRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

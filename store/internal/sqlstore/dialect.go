@@ -46,6 +46,11 @@ type Dialect struct {
 	// Every later change to the token tables is made in both sets. Nil
 	// when the dialect cannot adopt.
 	FastAPIUsersMigrations fs.FS
+	// SkipLocked ends the selection of the mails a worker claims: " FOR
+	// UPDATE SKIP LOCKED" where the database has it, so that two workers
+	// claiming at once take different mails instead of one waiting; ""
+	// where writes are serialised anyway (SQLite).
+	SkipLocked string
 	// MigrationsSetup runs before the migration transaction, each statement
 	// in its own implicit transaction; it must be idempotent.
 	MigrationsSetup []string

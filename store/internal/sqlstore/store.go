@@ -61,7 +61,7 @@ func New(db *sqlx.DB, d Dialect, sc Schema, timeout time.Duration) (*Store, erro
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	s := &Store{db: timedDB{db, timeout}, d: d, ut: ut, q: rebindQueries(d.BindType, ut)}
+	s := &Store{db: timedDB{db, timeout}, d: d, ut: ut, q: rebindQueries(d.BindType, ut, d.SkipLocked)}
 	if ut.migrationsAreAdopt {
 		s.ms, err = loadMigrations(d.FastAPIUsersMigrations)
 		if err == nil {
@@ -117,6 +117,7 @@ type queries struct {
 
 	refresh refreshQueries
 	oauth   oauthQueries
+	outbox  outboxQueries
 }
 
 // tokenColumns lists the columns of an access token t under tokenRow's
@@ -135,7 +136,7 @@ const joinedTokenColumns = `t.created_at AS token_created_at,
 // rebindQueries writes every statement for the dialect's placeholders and
 // the table of users ut: {users}, {canonical}, {created}, {updated} and
 // {list_order} stand for its name, columns and order.
-func rebindQueries(bindType int, ut userTable) queries {
+func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
 	r := func(q string) string { return sqlx.Rebind(bindType, ut.expand(q)) }
 	return queries{
 		// ON CONFLICT on the canonical email alone: a clash on the primary
@@ -201,6 +202,7 @@ func rebindQueries(bindType int, ut userTable) queries {
 
 		refresh: rebindRefreshQueries(r),
 		oauth:   rebindOAuthQueries(r),
+		outbox:  rebindOutboxQueries(r, skipLocked),
 	}
 }
 
