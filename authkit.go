@@ -38,6 +38,7 @@ import (
 
 	"github.com/go-authkit/authkit/hasher"
 	"github.com/go-authkit/authkit/mail"
+	"github.com/go-authkit/authkit/mail/outbox"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -106,10 +107,23 @@ type Config struct {
 	// ResetTokenLifetime and VerifyTokenLifetime default to one hour.
 	ResetTokenLifetime  time.Duration
 	VerifyTokenLifetime time.Duration
-	// Mailer delivers the verify and reset messages, through a bounded
-	// queue off the request path; nil sends no mail (the hooks still get
-	// the tokens). Close the AuthKit to drain the queue.
+	// Mailer delivers the verify and reset messages; nil sends no mail
+	// (the hooks still get the tokens). Each message is first written to
+	// the Outbox in the request, then sent by a worker New starts, with
+	// retries (package mail/outbox): a mail server that is down or slow
+	// never fails nor slows a request, and no mail is lost to a restart.
+	// Close the AuthKit to stop the worker.
 	Mailer mail.Mailer
+	// Outbox keeps the messages until they are sent; nil means Users,
+	// which must then implement store.MailOutbox (store/sqlite's and
+	// store/postgres's stores do). Only read with a Mailer.
+	Outbox store.MailOutbox
+	// MailDelivery tunes the outbox's worker: MaxAge (how long a message
+	// is tried: 30 minutes by default, at most the reset and verify token
+	// lifetimes, so that a late mail still carries a live link), backoff,
+	// SendTimeout, Poll, Senders. Store, Mailer, Logger and OnGiveUp are
+	// set by New.
+	MailDelivery outbox.Config
 	// Mail configures the messages: PublicURL (required with a Mailer) is
 	// the base of the links, never taken from a request; templates and the
 	// application's name may be overridden.
@@ -197,23 +211,15 @@ func New(cfg Config) (*AuthKit, error) {
 	return k, nil
 }
 
-// Close stops the mail queue, sending what it holds until ctx ends. Call
-// it after the HTTP server has shut down.
+// Close stops the mail worker: it claims no more messages and waits for
+// the sends in flight until ctx ends, then cancels them and returns ctx's
+// error. Nothing is lost: unsent messages stay in the outbox, for the next
+// start or another instance. Call it after the HTTP server has shut down.
 func (k *AuthKit) Close(ctx context.Context) error {
-	m := k.manager
-	if m.queue == nil {
+	if k.manager.outbox == nil {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() {
-		m.pending.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	return m.queue.Close(ctx)
+	return k.manager.outbox.Close(ctx)
 }
 
 // Manager returns the user manager, for an application's own code and tools.

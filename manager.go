@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-authkit/authkit/hasher"
 	"github.com/go-authkit/authkit/mail"
+	"github.com/go-authkit/authkit/mail/outbox"
 	"github.com/go-authkit/authkit/password"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
@@ -73,8 +74,7 @@ type Manager struct {
 
 	reset, verify *strategy.Signer
 	composer      *mail.Composer // nil: no mail
-	queue         *mail.Queue    // nil: no mail
-	pending       sync.WaitGroup // messages waiting out their delay
+	outbox        *outbox.Worker // nil: no mail
 }
 
 func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) (*Manager, error) {
@@ -120,17 +120,12 @@ func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger
 		if m.composer, err = mail.NewComposer(cfg.Mail); err != nil {
 			return nil, err
 		}
-		m.queue = mail.NewQueue(cfg.Mailer, mailWorkers, mailQueueSize, log)
+		if m.outbox, err = m.startOutbox(cfg, log); err != nil { // outbox.go
+			return nil, err
+		}
 	}
 	return m, nil
 }
-
-// The mail queue: a few senders, and room for bursts; beyond it messages
-// are dropped (and logged) rather than let a request wait.
-const (
-	mailWorkers   = 4
-	mailQueueSize = 1024
-)
 
 // Get returns the user with the id, or ErrUserNotFound.
 func (m *Manager) Get(ctx context.Context, id uuid.UUID) (*User, error) {

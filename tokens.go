@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -86,10 +85,13 @@ func (m *Manager) ForgotPassword(ctx context.Context, email string, r *http.Requ
 	if err != nil {
 		return err
 	}
-	if !known {
-		return nil
+	// An unknown email gets a decoy: the same work, the same write.
+	err = m.deliver(ctx, !known, func() (mail.Message, error) {
+		return m.composer.Reset(target.Email, token, m.reset.Lifetime())
+	})
+	if err != nil || !known {
+		return err
 	}
-	m.deliver(func() (mail.Message, error) { return m.composer.Reset(u.Email, token, m.reset.Lifetime()) })
 	if m.hooks.OnAfterForgotPassword != nil {
 		m.hooks.OnAfterForgotPassword(ctx, u, token, r)
 	}
@@ -139,10 +141,12 @@ func (m *Manager) RequestVerify(ctx context.Context, email string, r *http.Reque
 	if err != nil {
 		return err
 	}
-	if !known {
-		return nil
+	err = m.deliver(ctx, !known, func() (mail.Message, error) {
+		return m.composer.Verify(target.Email, token, m.verify.Lifetime())
+	})
+	if err != nil || !known {
+		return err
 	}
-	m.deliver(func() (mail.Message, error) { return m.composer.Verify(u.Email, token, m.verify.Lifetime()) })
 	if m.hooks.OnAfterRequestVerify != nil {
 		m.hooks.OnAfterRequestVerify(ctx, u, token, r)
 	}
@@ -193,32 +197,4 @@ func (m *Manager) userForToken(ctx context.Context, subject string) (*User, erro
 		return nil, ErrBadToken
 	}
 	return u, nil
-}
-
-// maxMailDelay bounds the random delay before a message is rendered and
-// queued.
-const maxMailDelay = 50 * time.Millisecond
-
-// deliver renders and queues a message off the request path, after a
-// random delay: the work of mailing — rendering, the queue's sender waking,
-// the file or network writes — then lands during some later request rather
-// than this one, so response times do not tell who has an account. The
-// queue never blocks; a full one drops the message, logged.
-func (m *Manager) deliver(compose func() (mail.Message, error)) {
-	if m.queue == nil {
-		return
-	}
-	log := m.log
-	m.pending.Add(1)
-	time.AfterFunc(rand.N(maxMailDelay), func() {
-		defer m.pending.Done()
-		msg, err := compose()
-		if err != nil {
-			log.Error("authkit: render mail", "error", err)
-			return
-		}
-		if !m.queue.Enqueue(msg) {
-			log.Error("authkit: mail queue full; message dropped", "subject", msg.Subject)
-		}
-	})
 }

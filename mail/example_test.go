@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"log/slog"
 	"os"
 	"time"
 
@@ -101,28 +100,4 @@ func ExampleNewFileMailer() {
 	files, _ := os.ReadDir(dir)
 	fmt.Println(len(files), "file")
 	// Output: 1 file
-}
-
-func ExampleNewQueue() {
-	dir, err := os.MkdirTemp("", "outbox")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	fm, err := mail.NewFileMailer(dir, "no-reply@example.com")
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	q := mail.NewQueue(fm, 2, 100, slog.Default())
-	ok := q.Enqueue(mail.Message{To: "user@example.org", Subject: "Hi", Text: "Hello"})
-	fmt.Println("accepted:", ok)
-
-	// At shutdown: wait up to 10 seconds for the queued messages.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := q.Close(ctx); err != nil {
-		log.Print(err)
-	}
-	// Output: accepted: true
 }
