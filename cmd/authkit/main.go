@@ -9,6 +9,8 @@
 //	authkit users set -email bob@example.com -active=false
 //	authkit keys generate -dir keys          # the key pair of -jwt-keys keys
 //	authkit keys rotate -dir keys
+//	authkit mail list                        # the outbox: mails not sent yet
+//	authkit mail retry                       # send the failed mails again
 //	authkit version
 //
 // Every command but keys and version takes -db: sqlite:PATH or a postgres:// URL,
@@ -98,6 +100,8 @@ Commands:
   users set         change a user's active, superuser and verified flags
   keys generate     write the first key pair of a key directory (-jwt-keys)
   keys rotate       write the next key pair; delete the keys whose tokens expired
+  mail list         list the mails not sent yet (the outbox)
+  mail retry        send failed mails again
   version           print the version
   help [command]    print this help, or a command's
 
@@ -123,6 +127,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.users(ctx, rest)
 	case "keys":
 		return c.keys(rest)
+	case "mail":
+		return c.mail(ctx, rest)
 	case "version":
 		return c.version(rest)
 	case "help", "-h", "-help", "--help":

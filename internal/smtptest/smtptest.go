@@ -22,10 +22,10 @@ type Mode int
 
 // The modes; Accept takes every message.
 const (
-	Accept Mode = iota
-	TryLater // 451 to every recipient
-	Reject   // 550 to every recipient
-	Down     // nothing listens: connecting is refused
+	Accept   Mode = iota
+	TryLater      // 451 to every recipient
+	Reject        // 550 to every recipient
+	Down          // nothing listens: connecting is refused
 )
 
 // Mail is one accepted message.
