@@ -19,6 +19,7 @@ import (
 	"github.com/go-authkit/authkit/limiter"
 	"github.com/go-authkit/authkit/limiter/redislimiter"
 	"github.com/go-authkit/authkit/mail"
+	"github.com/go-authkit/authkit/mail/outbox"
 	"github.com/go-authkit/authkit/oauth"
 	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/strategy"
@@ -32,23 +33,27 @@ type config struct {
 	addr                string
 	db                  string
 	requireVerification bool
-	secret              string   // AUTHKIT_SECRET; "" means a random one
-	mailDir             string   // -mail-dir: .eml files
-	smtp                string   // -smtp: an SMTP URL
-	mailFrom            string   // sender of every mail
-	publicURL           string   // base of the links in mails; "" means http://<addr>
-	limits              string   // -limits: "on" (throttling) or "off" (local load tests)
-	redis               string   // -redis: a redis:// URL; "" keeps tokens and counts local
-	redisPrefix         string   // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
-	oidcIssuer          string   // -oidc-issuer: an OpenID Connect issuer URL; "" for none
-	oidcClientID        string   // -oidc-client-id
-	oidcSecret          string   // AUTHKIT_OIDC_CLIENT_SECRET
-	cookieName          string   // -cookie-name: the cookie backend's cookie
-	trustedOrigins      []string // -trusted-origins: CookieConfig.TrustedOrigins
-	corsOrigins         []string // -cors-origins: front ends allowed to call the API cross-origin
-	refreshJWT          bool     // -refresh-jwt: refresh tokens in a JWT envelope
-	jwtKeys             string   // -jwt-keys: a key directory; "" signs with a secret
-	issuer              string   // -issuer: the iss of the access tokens; "" for none (-public-url with -jwt-keys)
+	secret              string        // AUTHKIT_SECRET; "" means a random one
+	mailDir             string        // -mail-dir: .eml files
+	smtp                string        // -smtp: an SMTP URL
+	mailFrom            string        // sender of every mail
+	publicURL           string        // base of the links in mails; "" means http://<addr>
+	limits              string        // -limits: "on" (throttling) or "off" (local load tests)
+	redis               string        // -redis: a redis:// URL; "" keeps tokens and counts local
+	redisPrefix         string        // NOTEBOOKS_REDIS_PREFIX: begins every Redis key; for tests
+	oidcIssuer          string        // -oidc-issuer: an OpenID Connect issuer URL; "" for none
+	oidcClientID        string        // -oidc-client-id
+	oidcSecret          string        // AUTHKIT_OIDC_CLIENT_SECRET
+	cookieName          string        // -cookie-name: the cookie backend's cookie
+	trustedOrigins      []string      // -trusted-origins: CookieConfig.TrustedOrigins
+	corsOrigins         []string      // -cors-origins: front ends allowed to call the API cross-origin
+	refreshJWT          bool          // -refresh-jwt: refresh tokens in a JWT envelope
+	jwtKeys             string        // -jwt-keys: a key directory; "" signs with a secret
+	issuer              string        // -issuer: the iss of the access tokens; "" for none (-public-url with -jwt-keys)
+	storeTimeout        time.Duration // -store-timeout: deadline of each database and Redis call
+	shutdownTimeout     time.Duration // -shutdown-timeout: the budget of a stop
+	mailTimeout         time.Duration // -mail-timeout: bound of each attempt to send a mail
+	mailBackoff         time.Duration // -mail-backoff: wait before a mail's first retry
 	// oidc is the provider made from the three oidc fields at start (discovery
 	// needs the network); nil for none.
 	oidc oauth.Provider
@@ -191,8 +196,8 @@ func openRedis(ctx context.Context, opts *redis.Options) (*redis.Client, error) 
 
 // openStore opens and migrates the database: authkit's tables, then the
 // notebooks table.
-func openStore(ctx context.Context, dsn string) (dbopen.Store, *notebookStore, error) {
-	st, err := dbopen.Open(ctx, dsn)
+func openStore(ctx context.Context, dsn string, timeout time.Duration) (dbopen.Store, *notebookStore, error) {
+	st, err := dbopen.Open(ctx, dsn, dbopen.Timeout(timeout))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -300,6 +305,7 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 		VerifySecret:        keys.verify,
 		Mailer:              mailer,
 		Mail:                mail.ComposerConfig{PublicURL: cfg.publicURL, AppName: "Notebooks"},
+		MailDelivery:        outbox.Config{SendTimeout: cfg.mailTimeout, MinBackoff: cfg.mailBackoff},
 		Throttle:            throttle,
 		// The application's own field: register and /users/me carry it.
 		UserFields: []authkit.UserField{{Name: "display_name", Type: authkit.FieldString, MaxLength: 100}},
@@ -372,8 +378,8 @@ func (a *app) routes(cfg config, keys secrets) error {
 // ends of -cors-origins.
 func (a *app) Handler() http.Handler { return cors(a.cors, a.mux) }
 
-// Close sends the mails still queued (until ctx ends), then releases the
-// database and Redis.
+// Close stops the mail worker (mails it could not send by the time ctx
+// ends stay in the outbox), then releases the database and Redis.
 func (a *app) Close(ctx context.Context) error {
 	err := errors.Join(a.kit.Close(ctx), a.st.DB().Close())
 	if a.rdb != nil {

@@ -48,6 +48,20 @@
 //	                        with -jwt-keys, the -public-url)
 //	-debug-addr ADDR        serve /debug/vars (expvar) and /debug/pprof/ on ADDR, a
 //	                        loopback address: for profiling under load (bench/load)
+//	-store-timeout D        deadline of every database and Redis call (default 5s): a
+//	                        database or Redis that stops answering costs a request D and
+//	                        a 503 with Retry-After, never a hang
+//	-shutdown-timeout D     how long a stop (SIGTERM, Ctrl-C) waits for open requests and
+//	                        the mails being sent (default 10s); past it the stop is logged
+//	                        as a warning and still exits 0: unsent mail stays in the outbox
+//	-mail-timeout D         bound of each attempt to send a mail (default 30s)
+//	-mail-backoff D         wait before the first retry of a mail that failed (default 5s),
+//	                        doubled at each further failure up to 5 minutes
+//
+// Mails are written to an outbox table in the database in the request,
+// then sent by a worker that retries a mail server that is down or answers
+// "try later" (4xx) for 30 minutes; several instances on one PostgreSQL
+// send each mail once. 'authkit mail list' shows what waits.
 //
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
@@ -77,6 +91,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-authkit/authkit/mail/outbox"
+	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -89,9 +105,9 @@ func main() {
 	}
 }
 
-// shutdownTimeout bounds the graceful shutdown: open requests, then the
-// mails still queued.
-const shutdownTimeout = 10 * time.Second
+// defaultShutdownTimeout bounds the graceful shutdown: open requests, then
+// the mails being sent.
+const defaultShutdownTimeout = 10 * time.Second
 
 // run parses the flags, builds the service and serves until ctx ends.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
@@ -116,6 +132,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.jwtKeys, "jwt-keys", "", "sign access tokens with the key pairs in `DIR` (the newest signs) and publish their public keys")
 	fs.StringVar(&cfg.issuer, "issuer", "", "the iss `URL` of the access tokens (default with -jwt-keys: the -public-url)")
 	debugAddr := fs.String("debug-addr", "", "serve /debug/vars and /debug/pprof/ on this loopback `address` (profiling)")
+	fs.DurationVar(&cfg.storeTimeout, "store-timeout", dbopen.DefaultTimeout, "deadline of every database and Redis call")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a stop waits for open requests and mails being sent")
+	fs.DurationVar(&cfg.mailTimeout, "mail-timeout", outbox.DefaultSendTimeout, "bound of each attempt to send a mail")
+	fs.DurationVar(&cfg.mailBackoff, "mail-backoff", outbox.DefaultMinBackoff, "wait before the first retry of a mail that failed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +154,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	for name, d := range map[string]time.Duration{"-store-timeout": cfg.storeTimeout, "-shutdown-timeout": cfg.shutdownTimeout,
+		"-mail-timeout": cfg.mailTimeout, "-mail-backoff": cfg.mailBackoff} {
+		if d <= 0 {
+			return fmt.Errorf("%s %v: want a positive duration", name, d)
+		}
+	}
 	cfg.secret = getenv("AUTHKIT_SECRET")
 	if cfg.secret != "" && len(cfg.secret) < minSecretBytes {
 		return fmt.Errorf("AUTHKIT_SECRET must be at least %d bytes", minSecretBytes)
@@ -148,6 +174,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if redisOpts, err = parseRedisURL(cfg.redis); err != nil {
 			return err
 		}
+		// Every call under the request's deadline, and at most the store's.
+		redisOpts.ContextTimeoutEnabled = true
+		redisOpts.ReadTimeout, redisOpts.WriteTimeout = cfg.storeTimeout, cfg.storeTimeout
+		redisOpts.DialTimeout, redisOpts.PoolTimeout = cfg.storeTimeout, cfg.storeTimeout
 	}
 	cfg.redisPrefix = getenv("NOTEBOOKS_REDIS_PREFIX")
 	cfg.oidcSecret = getenv("AUTHKIT_OIDC_CLIENT_SECRET")
@@ -165,7 +195,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	st, notes, err := openStore(ctx, cfg.db)
+	st, notes, err := openStore(ctx, cfg.db, cfg.storeTimeout)
 	if err != nil {
 		return err
 	}
@@ -206,11 +236,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		release()
 		return err
 	}
+	// One budget for the whole stop: open requests, then the mails being
+	// sent. Running over it is a warning, not a failure: what was not
+	// done is handed back — requests cut, mails left in the outbox for the
+	// next start — and a supervisor must not read a normal stop as a crash.
+	var (
+		stopCtx    context.Context
+		stopCancel context.CancelFunc
+	)
+	stopping := func() {
+		if stopCtx == nil {
+			stopCtx, stopCancel = context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+		}
+	}
 	defer func() {
-		// The mail queue drains here, after the last request.
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		err = errors.Join(err, app.Close(ctx))
+		stopping() // when a failure, not a signal, stops the service
+		defer stopCancel()
+		cerr := app.Close(stopCtx)
+		if errors.Is(cerr, context.DeadlineExceeded) {
+			logger.Warn("stop ran over -shutdown-timeout: mails being sent were left in the outbox for the next start",
+				"shutdown_timeout", cfg.shutdownTimeout)
+			cerr = nil
+		}
+		err = errors.Join(err, cerr)
 	}()
 
 	srv := &http.Server{
@@ -239,10 +287,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+	stopping()
+	if err := srv.Shutdown(stopCtx); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		logger.Warn("stop ran over -shutdown-timeout: open requests were cut", "shutdown_timeout", cfg.shutdownTimeout)
+		srv.Close()
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -75,7 +75,11 @@ type notebookStore struct {
 }
 
 func newNotebookStore(db *sqlx.DB) (*notebookStore, error) {
-	d, ok := dialects[db.DriverName()]
+	name := db.DriverName()
+	if name == "pgx" { // store/dbopen's PostgreSQL driver
+		name = "postgres"
+	}
+	d, ok := dialects[name]
 	if !ok {
 		return nil, fmt.Errorf("notebooks: unsupported database driver %q", db.DriverName())
 	}

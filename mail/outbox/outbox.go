@@ -63,8 +63,9 @@ type Config struct {
 	// that instances do not retry in step). 0 means the defaults.
 	MinBackoff, MaxBackoff time.Duration
 	// SendTimeout bounds each attempt. A message is leased to its Worker
-	// for SendTimeout plus a margin, so that no other Worker sends it
-	// meanwhile. 0 means DefaultSendTimeout.
+	// for twice SendTimeout (at most SendTimeout plus 10 s), so that no
+	// other Worker sends it meanwhile, and a Worker killed mid-attempt
+	// delays it that long. 0 means DefaultSendTimeout.
 	SendTimeout time.Duration
 	// Poll is how often the Worker looks for due messages when nothing
 	// wakes it. 0 means DefaultPoll.
@@ -79,8 +80,8 @@ type Config struct {
 	Now func() time.Time
 }
 
-// leaseMargin is the part of a lease beyond the send timeout: time to
-// record the outcome.
+// leaseMargin is the part of a lease beyond the send timeout, time to
+// record the outcome: at most this, at most the send timeout.
 const leaseMargin = 10 * time.Second
 
 // storeTimeout bounds the Worker's own calls of the store.
@@ -225,7 +226,7 @@ func (w *Worker) loop() {
 		if free > 0 {
 			ctx, cancel := context.WithTimeout(w.ctx, storeTimeout)
 			var err error
-			batch, err = w.cfg.Store.ClaimMails(ctx, w.claim, w.cfg.Now().UTC(), w.cfg.SendTimeout+leaseMargin, free)
+			batch, err = w.cfg.Store.ClaimMails(ctx, w.claim, w.cfg.Now().UTC(), w.cfg.SendTimeout+min(leaseMargin, w.cfg.SendTimeout), free)
 			cancel()
 			if err != nil {
 				w.log.Warn("mail outbox: claim failed; retrying", "error", err)

@@ -44,6 +44,9 @@ type Store interface {
 	DB() *sqlx.DB
 }
 
+// DefaultTimeout bounds each call of the store when no Timeout is given.
+const DefaultTimeout = postgres.DefaultTimeout
+
 // Option configures Open.
 type Option func(*options)
 
