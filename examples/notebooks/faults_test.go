@@ -72,6 +72,56 @@ func TestFaults(t *testing.T) {
 		in.stop(t)
 	})
 
+	// A Redis that stops answering (it keeps the cookie tokens) gets each
+	// cookie request a 503 within -store-timeout plus a margin, and
+	// recovers once it is back.
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		_, prefix := testdb.Redis(t)
+		ru, err := url.Parse(testRedisURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := faultproxy.New(t, ru.Host)
+		ru.Host = p.Addr()
+		db := "sqlite:" + t.TempDir() + "/notebooks.db"
+		in := start(t, "redis", bin, append(env, "NOTEBOOKS_REDIS_PREFIX="+prefix),
+			"-db", db, "-redis", ru.String(), "-store-timeout", "300ms", "-limits", "off")
+		registerAll(t, in.base, 1)
+		c := login(t, in.base, "cookie", "knighta@camelot.bt", faultPassword)
+		get := func() (int, time.Duration) {
+			req, _ := http.NewRequest(http.MethodGet, in.base+"/users/me", nil)
+			req.Header = c.hdr.Clone()
+			begin := time.Now()
+			res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode, time.Since(begin)
+		}
+		for _, mode := range []faultproxy.Mode{faultproxy.Freeze, faultproxy.Blackhole} {
+			p.Set(mode)
+			for range 3 {
+				if status, took := get(); status != http.StatusServiceUnavailable || took > time.Second {
+					t.Fatalf("Redis mode %d: %d after %v, want 503 within 1s", mode, status, took)
+				}
+			}
+			p.Set(faultproxy.Pass)
+			back := time.Now()
+			for {
+				if status, _ := get(); status == http.StatusOK {
+					break
+				}
+				if time.Since(back) > 3*time.Second {
+					t.Fatalf("Redis mode %d: not recovered 3s after Redis came back", mode)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		in.stop(t)
+	})
+
 	// kill -9 with every mail still in the outbox (the mail server refused
 	// them): the next start sends each one, once.
 	t.Run("kill -9", func(t *testing.T) {
