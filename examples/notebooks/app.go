@@ -350,7 +350,7 @@ func (a *app) routes(cfg config, keys secrets) error {
 	}
 	// Authentication comes first: without a user every path below answers 401.
 	notebooks := a.notebooksRouter()
-	api := a.kit.CurrentActiveUser(notebooks)
+	api := a.kit.CurrentActiveUser(withDeadline(cfg.storeTimeout, notebooks))
 	a.mux.Handle("/api/notebooks", http.StripPrefix("/api/notebooks", api))
 	authkit.Mount(a.mux, "/api/notebooks", api)
 
@@ -386,4 +386,15 @@ func (a *app) Close(ctx context.Context) error {
 		err = errors.Join(err, a.rdb.Close())
 	}
 	return err
+}
+
+// withDeadline bounds the requests to next by d, so that the notebooks'
+// queries give up on a database that stopped answering, as authkit's own
+// do: the request then gets a 503, not a hang.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

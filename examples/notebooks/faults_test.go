@@ -45,21 +45,22 @@ func TestFaults(t *testing.T) {
 			{"latency", func() { p.SetLatency(2 * time.Second) }},
 		} {
 			tc.set()
-			for range 3 {
+			// authkit's routes, and the example's own API behind its middleware.
+			for _, path := range []string{"/users/me", "/users/me", "/api/notebooks"} {
 				begin := time.Now()
-				status, retry, body := me(t, in.base, token)
+				status, retry, body := bearerGet(t, in.base+path, token)
 				took := time.Since(begin)
 				if status != http.StatusServiceUnavailable || retry == "" || !strings.Contains(body, `"detail"`) {
-					t.Fatalf("%s: %d Retry-After %q %s, want a JSON 503 with Retry-After", tc.name, status, retry, body)
+					t.Fatalf("%s: GET %s: %d Retry-After %q %s, want a JSON 503 with Retry-After", tc.name, path, status, retry, body)
 				}
 				if took > 300*time.Millisecond+700*time.Millisecond {
-					t.Fatalf("%s: the 503 took %v", tc.name, took)
+					t.Fatalf("%s: GET %s: the 503 took %v", tc.name, path, took)
 				}
 			}
 			p.Set(faultproxy.Pass)
 			back := time.Now()
 			for {
-				if status, _, _ := me(t, in.base, token); status == http.StatusOK {
+				if status, _, _ := bearerGet(t, in.base+"/users/me", token); status == http.StatusOK {
 					break
 				}
 				if time.Since(back) > 3*time.Second {
@@ -89,7 +90,7 @@ func TestFaults(t *testing.T) {
 			"-db", db, "-redis", ru.String(), "-store-timeout", "300ms", "-limits", "off")
 		registerAll(t, in.base, 1)
 		c := login(t, in.base, "cookie", "knighta@camelot.bt", faultPassword)
-		get := func() (int, time.Duration) {
+		getMe := func() (int, time.Duration) {
 			req, _ := http.NewRequest(http.MethodGet, in.base+"/users/me", nil)
 			req.Header = c.hdr.Clone()
 			begin := time.Now()
@@ -103,14 +104,14 @@ func TestFaults(t *testing.T) {
 		for _, mode := range []faultproxy.Mode{faultproxy.Freeze, faultproxy.Blackhole} {
 			p.Set(mode)
 			for range 3 {
-				if status, took := get(); status != http.StatusServiceUnavailable || took > time.Second {
+				if status, took := getMe(); status != http.StatusServiceUnavailable || took > time.Second {
 					t.Fatalf("Redis mode %d: %d after %v, want 503 within 1s", mode, status, took)
 				}
 			}
 			p.Set(faultproxy.Pass)
 			back := time.Now()
 			for {
-				if status, _ := get(); status == http.StatusOK {
+				if status, _ := getMe(); status == http.StatusOK {
 					break
 				}
 				if time.Since(back) > 3*time.Second {
@@ -250,9 +251,10 @@ func registerAndLogin(t *testing.T, base, email string) string {
 	return token
 }
 
-func me(t *testing.T, base, token string) (int, string, string) {
+// bearerGet GETs u with a bearer token: the status, Retry-After and body.
+func bearerGet(t *testing.T, u, token string) (int, string, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/users/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	c := &http.Client{Timeout: 10 * time.Second}
 	res, err := c.Do(req)
