@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
@@ -22,24 +21,10 @@ func (c *cli) mail(ctx context.Context, args []string) error {
 		"  list    list the mails not sent yet, failed ones included\n" +
 		"  retry   send failed mails again\n\n" +
 		"Run 'authkit help mail list' or 'authkit help mail retry' for their flags."
-	usageMail := func(w io.Writer) { fmt.Fprintf(w, "usage: authkit mail <command> [flags]\n\n%s\n", about) }
-	if len(args) == 0 {
-		usageMail(c.stderr)
-		return errUsage
-	}
-	switch args[0] {
-	case "list":
-		return c.mailList(ctx, args[1:])
-	case "retry":
-		return c.mailRetry(ctx, args[1:])
-	case "-h", "-help", "--help", "help":
-		usageMail(c.stderr)
-		return flag.ErrHelp
-	default:
-		fmt.Fprintf(c.stderr, "authkit: unknown command \"mail %s\"\n\n", args[0])
-		usageMail(c.stderr)
-		return errUsage
-	}
+	return c.subcommands("mail", about, args, map[string]func([]string) error{
+		"list":  func(args []string) error { return c.mailList(ctx, args) },
+		"retry": func(args []string) error { return c.mailRetry(ctx, args) },
+	})
 }
 
 // mailJSON is a mail as mail list -json prints it: never its body, which
