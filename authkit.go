@@ -211,10 +211,10 @@ func New(cfg Config) (*AuthKit, error) {
 	return k, nil
 }
 
-// Close stops the mail worker: it claims no more messages and waits for
-// the sends in flight until ctx ends, then cancels them and returns ctx's
-// error. Nothing is lost: unsent messages stay in the outbox, for the next
-// start or another instance. Call it after the HTTP server has shut down.
+// Close stops the mail worker: it sends the messages that are due until
+// ctx ends, then cancels the sends in flight and returns ctx's error.
+// Nothing is lost: unsent messages stay in the outbox, for the next start
+// or another instance. Call it after the HTTP server has shut down.
 func (k *AuthKit) Close(ctx context.Context) error {
 	if k.manager.outbox == nil {
 		return nil

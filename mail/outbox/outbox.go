@@ -191,9 +191,11 @@ func (w *Worker) Kick() {
 	}
 }
 
-// Close stops claiming messages and waits for the sends in flight. When
-// ctx ends first it cancels them — they stay in the outbox, for the next
-// Worker — and returns ctx's error. Nothing is lost either way.
+// Close sends the messages that are due — those in flight, and those
+// waiting whose attempt is due now — then stops. When ctx ends first it
+// cancels the sends — their messages stay in the outbox, for the next
+// Worker — and returns ctx's error. Nothing is lost either way; messages
+// waiting out a backoff are left for the next Worker.
 func (w *Worker) Close(ctx context.Context) error {
 	w.once.Do(func() { close(w.stop) })
 	select {
@@ -214,21 +216,26 @@ func (w *Worker) loop() {
 	slots := make(chan struct{}, w.cfg.Senders)
 	poll := time.NewTicker(w.cfg.Poll)
 	defer poll.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		default:
+	stopping := false
+	for w.ctx.Err() == nil {
+		if !stopping {
+			select {
+			case <-w.stop:
+				stopping = true
+			default:
+			}
 		}
 		// Claim no more than free senders: a claimed mail waits for no one.
 		free := w.cfg.Senders - len(slots)
-		var batch []store.OutboxMail
+		var (
+			batch []store.OutboxMail
+			err   error
+		)
 		if free > 0 {
 			ctx, cancel := context.WithTimeout(w.ctx, storeTimeout)
-			var err error
 			batch, err = w.cfg.Store.ClaimMails(ctx, w.claim, w.cfg.Now().UTC(), w.cfg.SendTimeout+min(leaseMargin, w.cfg.SendTimeout), free)
 			cancel()
-			if err != nil {
+			if err != nil && w.ctx.Err() == nil {
 				w.log.Warn("mail outbox: claim failed; retrying", "error", err)
 			}
 		}
@@ -243,9 +250,17 @@ func (w *Worker) loop() {
 		if len(batch) == free && free > 0 {
 			continue // there may be more
 		}
+		if stopping {
+			// Draining: what is due goes out before Close returns, unless
+			// the database fails or Close's context ends first.
+			if err != nil || len(batch) == 0 && len(slots) == 0 {
+				return
+			}
+			sends.Wait()
+			continue
+		}
 		select {
 		case <-w.stop:
-			return
 		case <-w.kick:
 		case <-poll.C:
 		}

@@ -29,7 +29,7 @@ func throughProxy(t *testing.T, raw string) (string, *faultproxy.Proxy) {
 // The fault tests' deadline, and what a call may take beyond it.
 const (
 	faultDeadline = 300 * time.Millisecond
-	faultMargin   = 700 * time.Millisecond
+	faultMargin   = time.Second
 	// recoverWithin is how soon after the network comes back every call
 	// must succeed again.
 	recoverWithin = 2 * time.Second
@@ -71,8 +71,16 @@ func TestFaultsPostgres(t *testing.T) {
 				}
 				return err
 			}
-			if errs := together(calls, call); errs[0] != nil {
-				t.Fatalf("before the fault: %v", errs[0])
+			// The pool fills up; on a loaded machine new connections may
+			// take longer than the deadline at first.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				err := errors.Join(together(calls, call)...)
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("before the fault: %v", err)
+				}
 			}
 
 			tc.set(p)
