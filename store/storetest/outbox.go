@@ -17,11 +17,7 @@ import (
 // outboxStore returns s as a MailOutbox, or skips the test.
 func outboxStore(t *testing.T, s Store) store.MailOutbox {
 	t.Helper()
-	o, ok := s.(store.MailOutbox)
-	if !ok {
-		t.Skip("the store does not implement store.MailOutbox")
-	}
-	return o
+	return capability[store.MailOutbox](t, s, "store.MailOutbox")
 }
 
 func newMail(to string, at time.Time) store.OutboxMail {
