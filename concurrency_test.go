@@ -1,0 +1,481 @@
+package authkit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-authkit/authkit"
+	"github.com/go-authkit/authkit/hasher"
+	"github.com/go-authkit/authkit/internal/idptest"
+)
+
+// The tests of docs/security.md "Under concurrency": the racing requests
+// are released together behind a barrier, and each trial checks the
+// invariant that must hold whatever the interleaving.
+
+// trials is how often each race runs: enough that the code before the
+// security stamp failed every one of these tests on both stores.
+const trials = 8
+
+// barrier runs fn(i) for i in [0, n) on n goroutines released together,
+// and waits for them all.
+func barrier(n int, fn func(i int)) {
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			fn(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+}
+
+// send is env.do for goroutines other than the test's: errors come back
+// instead of failing the test.
+func (e *env) send(method, path, contentType, body string, creds ...cred) (reply, error) {
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for _, c := range creds {
+		c(req)
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return reply{status: res.StatusCode, header: res.Header, body: string(b)}, err
+}
+
+// slowHasher verifies as slowly as production's argon2id does, so that a
+// login spends as long between reading the user and issuing its token as
+// it does in production; hashing stays cheap.
+type slowHasher struct {
+	hasher.Hasher
+	delay time.Duration
+}
+
+func (h slowHasher) Verify(pw, encoded string) (bool, bool, error) {
+	time.Sleep(h.delay)
+	return h.Hasher.Verify(pw, encoded)
+}
+
+func withSlowVerify(d time.Duration) func(*authkit.Config) {
+	return func(c *authkit.Config) { c.Hasher = slowHasher{Hasher: c.Hasher, delay: d} }
+}
+
+// withTokens captures the reset and verify tokens the manager issues.
+func withTokens(reset, verify chan<- string) func(*authkit.Config) {
+	return func(c *authkit.Config) {
+		c.ResetSecret = []byte("a test secret that is long enough for HS256")
+		c.VerifySecret = []byte("another test secret, long enough for HS256")
+		c.Hooks.OnAfterForgotPassword = func(_ context.Context, _ *authkit.User, tok string, _ *http.Request) { reset <- tok }
+		c.Hooks.OnAfterRequestVerify = func(_ context.Context, _ *authkit.User, tok string, _ *http.Request) { verify <- tok }
+	}
+}
+
+func (e *env) resetToken(email string, tokens <-chan string) string {
+	e.t.Helper()
+	expect(e.t, e.postJSON("/auth/forgot-password", `{"email":`+q(email)+`}`), http.StatusAccepted, `null`)
+	select {
+	case tok := <-tokens:
+		return tok
+	case <-time.After(5 * time.Second):
+		e.t.Fatal("no reset token")
+		return ""
+	}
+}
+
+func (e *env) verifyToken(email string, tokens <-chan string) string {
+	e.t.Helper()
+	expect(e.t, e.postJSON("/auth/request-verify-token", `{"email":`+q(email)+`}`), http.StatusAccepted, `null`)
+	select {
+	case tok := <-tokens:
+		return tok
+	case <-time.After(5 * time.Second):
+		e.t.Fatal("no verify token")
+		return ""
+	}
+}
+
+// Case 1: one reset token used by N requests at once sets one password.
+func TestRaceResetTokenSingleUse(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		resets, verifies := make(chan string, 1), make(chan string, 1)
+		e := open(withTokens(resets, verifies))
+		const n = 10
+		failures := 0
+		for trial := range trials {
+			email := fmt.Sprintf("lancelot%d@camelot.bt", trial)
+			e.register(email, goodPassword)
+			tok := e.resetToken(email, resets)
+			replies := make([]reply, n)
+			errs := make([]error, n)
+			barrier(n, func(i int) {
+				replies[i], errs[i] = e.send(http.MethodPost, "/auth/reset-password", "application/json",
+					`{"token":`+q(tok)+`,"password":`+q(fmt.Sprintf("new password number %d", i))+`}`)
+			})
+			won := -1
+			ok := true
+			for i, r := range replies {
+				if errs[i] != nil {
+					t.Fatal(errs[i])
+				}
+				switch {
+				case r.status == http.StatusOK:
+					if won >= 0 {
+						ok = false
+					}
+					won = i
+				case r.status != http.StatusBadRequest || r.body != `{"detail":"RESET_PASSWORD_BAD_TOKEN"}`:
+					t.Fatalf("reset %d: %d %s", i, r.status, r.body)
+				}
+			}
+			if won < 0 {
+				t.Fatal("no reset succeeded")
+			}
+			// The winner's password is the one set.
+			if r := e.loginForm("jwt", email, fmt.Sprintf("new password number %d", won)); r.status != http.StatusOK {
+				ok = false
+			}
+			if !ok {
+				failures++
+			}
+		}
+		if failures > 0 {
+			t.Errorf("%d of %d trials: more than one of %d concurrent resets answered 200", failures, trials, n)
+		}
+	})
+}
+
+// Case 1, verify: one verify token used by N requests at once verifies
+// once; the others are told the user is verified already.
+func TestRaceVerifySingleUse(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		resets, verifies := make(chan string, 1), make(chan string, 1)
+		e := open(withTokens(resets, verifies))
+		const n = 10
+		failures := 0
+		for trial := range trials {
+			email := fmt.Sprintf("percival%d@camelot.bt", trial)
+			e.register(email, goodPassword)
+			tok := e.verifyToken(email, verifies)
+			replies := make([]reply, n)
+			errs := make([]error, n)
+			barrier(n, func(i int) {
+				replies[i], errs[i] = e.send(http.MethodPost, "/auth/verify", "application/json", `{"token":`+q(tok)+`}`)
+			})
+			wins := 0
+			for i, r := range replies {
+				if errs[i] != nil {
+					t.Fatal(errs[i])
+				}
+				switch {
+				case r.status == http.StatusOK:
+					wins++
+				case r.status != http.StatusBadRequest || r.body != `{"detail":"VERIFY_USER_ALREADY_VERIFIED"}`:
+					t.Fatalf("verify %d: %d %s", i, r.status, r.body)
+				}
+			}
+			if wins != 1 {
+				failures++
+			}
+		}
+		if failures > 0 {
+			t.Errorf("%d of %d trials: not exactly one of %d concurrent verifies answered 200", failures, trials, n)
+		}
+	})
+}
+
+// Case 2: logins with the old password that race a reset leave no
+// session alive once the reset has answered: no bearer token, no refresh
+// token, no cookie.
+func TestRaceLoginDuringReset(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		resets, verifies := make(chan string, 1), make(chan string, 1)
+		e := open(withTokens(resets, verifies), withSlowVerify(20*time.Millisecond))
+		backends := []string{"jwt", "refresh", "cookie", "db"}
+		const logins = 12
+		survivors := 0
+		for trial := range trials {
+			email := fmt.Sprintf("gareth%d@camelot.bt", trial)
+			e.register(email, goodPassword)
+			tok := e.resetToken(email, resets)
+			replies := make([]reply, logins+1)
+			errs := make([]error, logins+1)
+			barrier(logins+1, func(i int) {
+				if i == logins {
+					time.Sleep(25 * time.Millisecond)
+					replies[i], errs[i] = e.send(http.MethodPost, "/auth/reset-password", "application/json",
+						`{"token":`+q(tok)+`,"password":"the new password after all"}`)
+					return
+				}
+				// Spread over ~60 ms around the reset.
+				time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+				form := url.Values{"username": {email}, "password": {goodPassword}}
+				replies[i], errs[i] = e.send(http.MethodPost, "/auth/"+backends[i%len(backends)]+"/login",
+					"application/x-www-form-urlencoded", form.Encode())
+			})
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r := replies[logins]; r.status != http.StatusOK {
+				t.Fatalf("reset: %d %s", r.status, r.body)
+			}
+			for i, r := range replies[:logins] {
+				b := backends[i%len(backends)]
+				switch {
+				case r.status == http.StatusBadRequest && r.body == `{"detail":"LOGIN_BAD_CREDENTIALS"}`:
+					continue // began after the reset
+				case r.status != http.StatusOK && r.status != http.StatusNoContent:
+					t.Fatalf("login %d (%s): %d %s", i, b, r.status, r.body)
+				}
+				alive := e.get("/users/me", loginCred(t, b, r)).status == http.StatusOK
+				if b == "refresh" {
+					alive = alive || e.refresh(decode(t, r.body)["refresh_token"].(string)).status == http.StatusOK
+				}
+				if alive {
+					survivors++
+				}
+			}
+		}
+		if survivors > 0 {
+			t.Errorf("%d sessions from logins with the old password outlived the reset (%d trials of %d logins)", survivors, trials, logins)
+		}
+	})
+}
+
+// loginCred is the credential of a successful login's reply.
+func loginCred(t *testing.T, backend string, r reply) cred {
+	t.Helper()
+	if strings.HasPrefix(backend, "cookie") {
+		c := findCookie(t, r.header, "authkit")
+		return func(req *http.Request) { req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) }
+	}
+	return bearer(decode(t, r.body)["access_token"].(string))
+}
+
+// Case 3: a superuser's change stands against the user's own update in
+// flight: the stored row keeps it and the user's token obeys it.
+func TestRaceAdminChangeStands(t *testing.T) {
+	for _, flag := range []string{"is_active", "is_superuser"} {
+		t.Run(flag, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+				e := open(func(c *authkit.Config) {
+					c.UserFields = []authkit.UserField{{Name: "display_name", Type: authkit.FieldString}}
+				}, withSlowVerify(10*time.Millisecond))
+				e.register("arthur@camelot.bt", goodPassword)
+				e.makeSuperuser("arthur@camelot.bt")
+				admin := e.login("jwt", "arthur@camelot.bt", goodPassword)
+				undone := 0
+				for trial := range trials {
+					email := fmt.Sprintf("kay%d@camelot.bt", trial)
+					id := e.register(email, goodPassword)["id"].(string)
+					if flag == "is_superuser" {
+						e.makeSuperuser(email)
+					}
+					user := e.login("jwt", email, goodPassword)
+					var admin200 bool
+					var errs [2]error
+					barrier(2, func(i int) {
+						var r reply
+						if i == 0 {
+							r, errs[i] = e.send(http.MethodPatch, "/users/"+id, "application/json", `{"`+flag+`":false}`, admin)
+							admin200 = r.status == http.StatusOK
+							return
+						}
+						// The user's own update checks the current password:
+						// it spends a verify between reading and writing.
+						_, errs[i] = e.send(http.MethodPatch, "/users/me", "application/json",
+							`{"display_name":"Sir Kay","email":`+q("sir."+email)+`,"current_password":`+q(goodPassword)+`}`, user)
+					})
+					if errs[0] != nil || errs[1] != nil {
+						t.Fatal(errs)
+					}
+					if !admin200 {
+						continue // refused (409): nothing to stand
+					}
+					stored := decode(t, e.get("/users/"+id, admin).body)
+					switch {
+					case stored[flag] != false:
+						undone++
+					case flag == "is_active" && e.get("/users/me", user).status != http.StatusUnauthorized:
+						undone++
+					case flag == "is_superuser" && e.get("/users/"+id, user).status != http.StatusForbidden:
+						undone++
+					}
+				}
+				if undone > 0 {
+					t.Errorf("%d of %d trials: the user's update undid the superuser's %s=false", undone, trials, flag)
+				}
+			})
+		})
+	}
+}
+
+// Case 4: no refresh chain survives logout-all or a password change, even
+// one being rotated at that moment.
+func TestRaceEndSessionsDuringRotation(t *testing.T) {
+	for _, how := range []string{"logout-all", "password"} {
+		t.Run(how, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+				e := open()
+				escaped := 0
+				for trial := range trials {
+					email := fmt.Sprintf("bedivere%d@camelot.bt", trial)
+					e.register(email, goodPassword)
+					_, refresh := e.loginRefresh(email)
+					other := e.login("jwt", email, goodPassword)
+					var last reply // the chain's last successful rotation
+					var errs [2]error
+					barrier(2, func(i int) {
+						if i == 1 {
+							time.Sleep(5 * time.Millisecond)
+							if how == "logout-all" {
+								_, errs[1] = e.send(http.MethodPost, "/auth/logout-all", "", "", other)
+							} else {
+								_, errs[1] = e.send(http.MethodPatch, "/users/me", "application/json",
+									`{"password":"a brand new password","current_password":`+q(goodPassword)+`}`, other)
+							}
+							return
+						}
+						tok := refresh
+						for range 200 {
+							r, err := e.send(http.MethodPost, "/auth/refresh/refresh", "application/json", `{"refresh_token":`+q(tok)+`}`)
+							if err != nil || r.status != http.StatusOK {
+								errs[0] = err
+								return
+							}
+							last = r
+							tok = decode(t, r.body)["refresh_token"].(string)
+						}
+					})
+					if errs[0] != nil || errs[1] != nil {
+						t.Fatal(errs)
+					}
+					if last.status == 0 {
+						continue // ended before its first rotation
+					}
+					m := decode(t, last.body)
+					if e.refresh(m["refresh_token"].(string)).status == http.StatusOK ||
+						e.get("/users/me", bearer(m["access_token"].(string))).status == http.StatusOK {
+						escaped++
+					}
+				}
+				if escaped > 0 {
+					t.Errorf("%d of %d trials: a refresh chain survived %s", escaped, trials, how)
+				}
+			})
+		})
+	}
+}
+
+// Case 5: a session keeps a bounded number of rows however often it is
+// refreshed.
+func TestRefreshRowsBounded(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		e := open()
+		e.register("tristan@camelot.bt", goodPassword)
+		_, tok := e.loginRefresh("tristan@camelot.bt")
+		for range 400 {
+			r := e.refresh(tok)
+			if r.status != http.StatusOK {
+				t.Fatalf("refresh: %d %s", r.status, r.body)
+			}
+			tok = decode(t, r.body)["refresh_token"].(string)
+		}
+		var n int
+		if err := e.db.Get(&n, `SELECT count(*) FROM authkit_refresh_tokens`); err != nil {
+			t.Fatal(err)
+		}
+		if n > 2 {
+			t.Errorf("%d rows after 400 rotations of one session, want at most 2", n)
+		}
+	})
+}
+
+// Case 6: a reset token mailed to the old address dies when the email
+// changes.
+func TestResetTokenAfterEmailChange(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		resets, verifies := make(chan string, 1), make(chan string, 1)
+		e := open(withTokens(resets, verifies))
+		e.register("elaine@astolat.bt", goodPassword)
+		tok := e.resetToken("elaine@astolat.bt", resets)
+		user := e.login("jwt", "elaine@astolat.bt", goodPassword)
+		r := e.patchJSON("/users/me", `{"email":"elaine@corbenic.bt","current_password":`+q(goodPassword)+`}`, user)
+		if r.status != http.StatusOK {
+			t.Fatalf("email change: %d %s", r.status, r.body)
+		}
+		expect(t, e.postJSON("/auth/reset-password", `{"token":`+q(tok)+`,"password":"taken over at last"}`),
+			http.StatusBadRequest, `{"detail":"RESET_PASSWORD_BAD_TOKEN"}`)
+	})
+}
+
+// Case 7 (b): the attacker links his provider account, then moves his
+// local account to the victim's unregistered address. The victim resets
+// the password, verifies and uses the account: the attacker's link no
+// longer logs him into it, nor do his old sessions work.
+func TestOAuthTakeoverByEmailChange(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		resets, verifies := make(chan string, 1), make(chan string, 1)
+		o := newOAuthEnv(t, func(opts ...func(*authkit.Config)) *env {
+			return open(append(opts, withTokens(resets, verifies))...)
+		})
+		acct := idptest.User{Sub: "sub-morgause", Email: "morgause@gmail.example", EmailVerified: true}
+		id := o.register("morgause@orkney.bt", goodPassword)["id"].(string)
+		attacker := o.login("jwt", "morgause@orkney.bt", goodPassword)
+		if r := o.finish(o.start("/auth/associate/oidc", "", acct, attacker), attacker); r.status != http.StatusOK {
+			t.Fatalf("associate: %d %s", r.status, r.body)
+		}
+		r := o.patchJSON("/users/me", `{"email":"guinevere@camelot.bt","current_password":`+q(goodPassword)+`}`, attacker)
+		if r.status != http.StatusOK {
+			t.Fatalf("email change: %d %s", r.status, r.body)
+		}
+
+		// The owner of the mailbox takes the account.
+		tok := o.resetToken("guinevere@camelot.bt", resets)
+		expect(t, o.postJSON("/auth/reset-password", `{"token":`+q(tok)+`,"password":"only guinevere knows"}`), http.StatusOK, `null`)
+		vtok := o.verifyToken("guinevere@camelot.bt", verifies)
+		if r := o.postJSON("/auth/verify", `{"token":`+q(vtok)+`}`); r.status != http.StatusOK {
+			t.Fatalf("verify: %d %s", r.status, r.body)
+		}
+		victim := o.login("jwt", "guinevere@camelot.bt", "only guinevere knows")
+		if o.me(victim)["id"] != id {
+			t.Fatal("the victim is not in the account")
+		}
+
+		// The attacker: his old session, then his provider account.
+		expect(t, o.get("/users/me", attacker), http.StatusUnauthorized, `{"detail":"Unauthorized"}`)
+		r = o.finish(o.start("/auth/oidc", "", acct))
+		if r.status == http.StatusOK {
+			if me := o.me(o.token(r)); me["id"] == id {
+				t.Fatal("the attacker's provider account still logs into the victim's account")
+			}
+		}
+		if l := o.links(id); len(l) != 0 {
+			t.Errorf("links of the account after the reset: %+v", l)
+		}
+	})
+}
