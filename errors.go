@@ -21,6 +21,10 @@ var (
 	// ErrInvalidPassword: the password policy refused a password; the error
 	// is an *InvalidPasswordError that says why.
 	ErrInvalidPassword = errors.New("authkit: invalid password")
+	// ErrUpdateConflict: the user changed while the update was under way,
+	// in a way the update cannot be re-applied over without undoing or
+	// bypassing the other change; nothing was written.
+	ErrUpdateConflict = errors.New("authkit: the user changed meanwhile")
 )
 
 // InvalidPasswordError carries the password policy's reason, which is

@@ -263,31 +263,37 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		if err := k.takeLogin(r, username); err != nil {
 			return err
 		}
-		u, err := k.manager.Authenticate(r.Context(), username, pw)
-		switch {
-		case errors.Is(err, ErrBadCredentials):
-			k.audit(r, "login.failure", nil, "backend", b.Name, "reason", "bad_credentials")
-			return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
-		case err != nil:
-			return err
+		// A token is issued only while the user is as authenticated: when
+		// the user changed in between (a reset, a deactivation), the
+		// strategy refuses, and the login starts over against the change.
+		var u *User
+		var login transport.Login
+		for attempt := 0; ; attempt++ {
+			u, err = k.manager.Authenticate(r.Context(), username, pw)
+			switch {
+			case errors.Is(err, ErrBadCredentials):
+				k.audit(r, "login.failure", nil, "backend", b.Name, "reason", "bad_credentials")
+				return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+			case err != nil:
+				return err
+			}
+			if k.cfg.RequireVerification && !u.IsVerified {
+				if err := k.loginSucceeded(r, username); err != nil {
+					return err
+				}
+				k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified")
+				return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
+			}
+			login, err = k.issue(r, b, u)
+			if errors.Is(err, strategy.ErrStaleUser) && attempt < maxIssueAttempts-1 {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			break
 		}
 		if err := k.loginSucceeded(r, username); err != nil {
-			return err
-		}
-		if k.cfg.RequireVerification && !u.IsVerified {
-			k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified")
-			return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
-		}
-		// Who the session is for, as session listings will show it.
-		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
-		login := transport.Login{Lifetime: b.Strategy.Lifetime()}
-		if rf := refresher(b); rf != nil {
-			login.RefreshLifetime = rf.RefreshLifetime()
-			login.AccessToken, login.RefreshToken, err = rf.WriteWithRefresh(ctx, u)
-		} else {
-			login.AccessToken, err = b.Strategy.Write(ctx, u)
-		}
-		if err != nil {
 			return err
 		}
 		if err := b.Transport.WriteLogin(w, login); err != nil {
@@ -299,6 +305,25 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 		}
 		return nil
 	}
+}
+
+// maxIssueAttempts bounds the logins started over because the user
+// changed between authentication and issuance.
+const maxIssueAttempts = 3
+
+// issue makes the tokens of a login of u through b, for the client of r.
+func (k *AuthKit) issue(r *http.Request, b *AuthenticationBackend, u *User) (transport.Login, error) {
+	// Who the session is for, as session listings will show it.
+	ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
+	login := transport.Login{Lifetime: b.Strategy.Lifetime()}
+	var err error
+	if rf := refresher(b); rf != nil {
+		login.RefreshLifetime = rf.RefreshLifetime()
+		login.AccessToken, login.RefreshToken, err = rf.WriteWithRefresh(ctx, u)
+	} else {
+		login.AccessToken, err = b.Strategy.Write(ctx, u)
+	}
+	return login, err
 }
 
 func (k *AuthKit) logout(b *AuthenticationBackend) func(w http.ResponseWriter, r *http.Request) error {
@@ -370,6 +395,8 @@ func updateError(err error) error {
 		return errDetail(http.StatusBadRequest, "UPDATE_USER_BAD_CURRENT_PASSWORD")
 	case errors.Is(err, ErrUserNotFound):
 		return errNotFound
+	case errors.Is(err, ErrUpdateConflict):
+		return errDetail(http.StatusConflict, "UPDATE_USER_CONFLICT")
 	}
 	return err
 }

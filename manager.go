@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,6 +60,7 @@ type Hooks struct {
 // routes use it; so can an application's own code and tools.
 type Manager struct {
 	users  store.UserStore
+	cas    store.UserVersioner // nil: the store writes whole users, unconditionally
 	hasher *boundedHasher
 	policy PasswordPolicy
 	hooks  Hooks
@@ -87,6 +89,7 @@ func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger
 		log:    log,
 		now:    cfg.Now,
 	}
+	m.cas, _ = cfg.Users.(store.UserVersioner)
 	h := cfg.Hasher
 	if h == nil {
 		h = hasher.Default()
@@ -273,9 +276,14 @@ func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
 	if err == nil {
 		next := *u
 		next.HashedPassword, next.UpdatedAt = hash, m.timestamp()
-		if err = m.users.UpdateUser(ctx, &next); err == nil {
+		// By compare-and-set: a change since the login read the user is
+		// never overwritten; the upgrade waits for the next login.
+		if err = m.write(ctx, u, &next); err == nil {
 			*u = next
 		}
+	}
+	if errors.Is(err, store.ErrVersionConflict) {
+		return
 	}
 	if err != nil {
 		m.log.WarnContext(ctx, "authkit: rehash failed", "user_id", u.ID, "error", err)
@@ -323,25 +331,80 @@ func (m *Manager) checkPassword(ctx context.Context, u *User, pw string) (bool, 
 // Update applies every non-nil field of upd to u, as a superuser may.
 // Changing the email (other than its case) unverifies the user; changing
 // the password ends the user's other sessions; deactivating ends them all.
+//
+// Only the fields that change are written, on the condition that the
+// stored user is still u (store.UserVersioner). When it is not, upd is
+// re-applied to the stored user if none of the fields it writes changed
+// meanwhile; otherwise nothing is written and the error is
+// ErrUpdateConflict.
 func (m *Manager) Update(ctx context.Context, u *User, upd UserUpdate, r *http.Request) (*User, error) {
-	next := *u
-	var changed []string
+	return m.update(ctx, u, upd, r, true)
+}
+
+// update is Update; reapply says whether a conflict on the security
+// fields may be resolved by re-applying upd: not for a change that was
+// authorised against u itself (a self-service change checked with the
+// current password, a reset or verify token).
+func (m *Manager) update(ctx context.Context, u *User, upd UserUpdate, r *http.Request, reapply bool) (*User, error) {
+	var email, hash string
 	if upd.Email != nil && *upd.Email != u.Email {
-		email, err := ParseEmail(*upd.Email)
+		var err error
+		if email, err = ParseEmail(*upd.Email); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Password != nil {
+		var err error
+		if hash, err = m.newPasswordHash(ctx, *upd.Password, cmp.Or(email, u.Email)); err != nil {
+			return nil, err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		next, changed := m.apply(u, upd, email, hash)
+		if len(changed) == 0 {
+			return u, nil
+		}
+		err := m.write(ctx, u, next)
+		if errors.Is(err, store.ErrVersionConflict) {
+			fresh, ferr := m.users.UserByID(ctx, u.ID)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if attempt == maxUpdateAttempts-1 || !reapplicable(u, fresh, upd, reapply) {
+				return nil, ErrUpdateConflict
+			}
+			u = fresh
+			continue
+		}
+		if errors.Is(err, store.ErrEmailTaken) {
+			return nil, ErrUserAlreadyExists
+		}
 		if err != nil {
 			return nil, err
 		}
+		if err := m.afterUpdate(ctx, u, next, changed, r); err != nil {
+			return nil, err
+		}
+		return next, nil
+	}
+}
+
+// maxUpdateAttempts bounds the re-applications of one update.
+const maxUpdateAttempts = 3
+
+// apply returns u with upd applied (email and hash already checked), and
+// the names of the fields that changed.
+func (m *Manager) apply(u *User, upd UserUpdate, email, hash string) (*User, []string) {
+	next := *u
+	var changed []string
+	if email != "" && email != u.Email {
 		if store.CanonicalEmail(email) != store.CanonicalEmail(u.Email) {
 			next.IsVerified = false
 		}
 		next.Email = email
 		changed = append(changed, "email")
 	}
-	if upd.Password != nil {
-		hash, err := m.newPasswordHash(ctx, *upd.Password, next.Email)
-		if err != nil {
-			return nil, err
-		}
+	if hash != "" {
 		next.HashedPassword = hash
 		changed = append(changed, "password")
 	}
@@ -357,30 +420,67 @@ func (m *Manager) Update(ctx context.Context, u *User, upd UserUpdate, r *http.R
 	var fieldsChanged []string
 	next.Fields, fieldsChanged = applyFields(u.Fields, upd.Fields)
 	changed = append(changed, fieldsChanged...)
-	if len(changed) == 0 {
-		return u, nil
-	}
 	next.UpdatedAt = m.timestamp()
-	if err := m.users.UpdateUser(ctx, &next); err != nil {
-		if errors.Is(err, store.ErrEmailTaken) {
-			return nil, ErrUserAlreadyExists
-		}
-		return nil, err
+	return &next, changed
+}
+
+// reapplicable reports whether upd, made against old, may be applied to
+// fresh: when it sets own fields only, or — when allowed — when none of
+// the fields it writes changed between old and fresh, so that applying it
+// undoes nobody's change.
+func reapplicable(old, fresh *User, upd UserUpdate, allowed bool) bool {
+	security := upd.Email != nil || upd.Password != nil || upd.IsActive != nil || upd.IsSuperuser != nil || upd.IsVerified != nil
+	if !security {
+		return true
 	}
+	if !allowed {
+		return false
+	}
+	same := (upd.Email == nil || old.Email == fresh.Email && old.IsVerified == fresh.IsVerified) &&
+		(upd.Password == nil || old.HashedPassword == fresh.HashedPassword) &&
+		(upd.IsActive == nil || old.IsActive == fresh.IsActive) &&
+		(upd.IsSuperuser == nil || old.IsSuperuser == fresh.IsSuperuser) &&
+		(upd.IsVerified == nil || old.IsVerified == fresh.IsVerified)
+	for k := range upd.Fields {
+		same = same && reflect.DeepEqual(old.Fields[k], fresh.Fields[k])
+	}
+	return same
+}
+
+// write stores next in place of u: by compare-and-set when the store can.
+func (m *Manager) write(ctx context.Context, u, next *User) error {
+	if m.cas == nil {
+		return m.users.UpdateUser(ctx, next)
+	}
+	return m.cas.ChangeUser(ctx, u, next)
+}
+
+// afterUpdate ends the sessions an update ends, tells the old address of
+// an email change, and calls the hook.
+func (m *Manager) afterUpdate(ctx context.Context, u, next *User, changed []string, r *http.Request) error {
 	switch {
 	case u.IsActive && !next.IsActive:
-		if err := m.EndSessions(ctx, next.ID, nil); err != nil {
-			return nil, err
+		if err := m.endSessions(ctx, next.ID, nil); err != nil {
+			return err
 		}
-	case upd.Password != nil:
-		if err := m.EndSessions(ctx, next.ID, r); err != nil {
-			return nil, err
+	case slices.Contains(changed, "password"):
+		if err := m.endSessions(ctx, next.ID, r); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(changed, "email") && m.composer != nil {
+		oldEmail, newEmail := u.Email, next.Email
+		err := m.deliver(ctx, false, func() (mail.Message, error) { return m.composer.EmailChanged(oldEmail, newEmail) })
+		if err != nil {
+			// The change is made: a notice that could not be queued is
+			// logged, not the update's failure.
+			m.log.ErrorContext(ctx, "authkit: email change notice", "user_id", next.ID, "error", err)
 		}
 	}
 	if m.hooks.OnAfterUpdate != nil {
-		m.hooks.OnAfterUpdate(ctx, &next, changed, r)
+		m.hooks.OnAfterUpdate(ctx, next, changed, r)
 	}
-	return &next, nil
+	return nil
 }
 
 // Delete deletes the user after ending every session of theirs.
@@ -404,8 +504,20 @@ func (m *Manager) Delete(ctx context.Context, u *User, r *http.Request) error {
 
 // EndSessions ends the user's sessions in every strategy that can. When r
 // was authenticated as this same user, the token it came with is kept (the
-// "other sessions" of a password change); otherwise all end.
+// "other sessions" of a password change); otherwise all end. The user's
+// security version moves on first, so that a login that authenticated
+// before cannot issue its token after.
 func (m *Manager) EndSessions(ctx context.Context, userID uuid.UUID, r *http.Request) error {
+	if m.cas != nil {
+		if _, err := m.cas.BumpUserVersion(ctx, userID); err != nil && !errors.Is(err, store.ErrUserNotFound) {
+			return err
+		}
+	}
+	return m.endSessions(ctx, userID, r)
+}
+
+// endSessions is EndSessions after a write that moved the version on.
+func (m *Manager) endSessions(ctx context.Context, userID uuid.UUID, r *http.Request) error {
 	var keep *session
 	if r != nil {
 		if s, ok := sessionFrom(r.Context()); ok && s.user.ID == userID {

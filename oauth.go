@@ -570,16 +570,23 @@ func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, v
 	return nil
 }
 
-// issueLogin logs u in through b, as the password login does.
+// issueLogin logs u in through b, as the password login does. The user
+// is read again after a change since u was (the link just stored moves
+// the version on): issuance is bound to that reading.
 func (k *AuthKit) issueLogin(w http.ResponseWriter, r *http.Request, b *AuthenticationBackend, u *User, attrs ...any) error {
-	ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
-	login := transport.Login{Lifetime: b.Strategy.Lifetime()}
+	var login transport.Login
 	var err error
-	if rf := refresher(b); rf != nil {
-		login.RefreshLifetime = rf.RefreshLifetime()
-		login.AccessToken, login.RefreshToken, err = rf.WriteWithRefresh(ctx, u)
-	} else {
-		login.AccessToken, err = b.Strategy.Write(ctx, u)
+	for attempt := 0; ; attempt++ {
+		login, err = k.issue(r, b, u)
+		if !errors.Is(err, strategy.ErrStaleUser) || attempt == maxIssueAttempts-1 {
+			break
+		}
+		if u, err = k.manager.Get(r.Context(), u.ID); err != nil {
+			return err
+		}
+		if !u.IsActive || k.cfg.RequireVerification && !u.IsVerified {
+			return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+		}
 	}
 	if err != nil {
 		return err

@@ -35,10 +35,12 @@ var (
 	ErrAlreadyVerified = errors.New("authkit: user already verified")
 )
 
-// resetClaims bind a reset token to the password hash it was made for, so
-// that it dies once the password changes by any route — its own included.
+// resetClaims bind a reset token to the password hash it was made for and
+// to the user's security version, so that it dies once the password, the
+// email or a flag changes by any route — its own use included.
 type resetClaims struct {
 	PasswordFingerprint string `json:"password_fgpt"`
+	Version             int64  `json:"ver"`
 }
 
 // verifyClaims bind a verify token to the email it was sent to.
@@ -81,7 +83,7 @@ func (m *Manager) ForgotPassword(ctx context.Context, email string, r *http.Requ
 	if known {
 		target = u
 	}
-	token, err := m.reset.Sign(target.ID.String(), resetClaims{fingerprint(target.HashedPassword)})
+	token, err := m.reset.Sign(target.ID.String(), resetClaims{fingerprint(target.HashedPassword), target.Version})
 	if err != nil {
 		return err
 	}
@@ -99,7 +101,10 @@ func (m *Manager) ForgotPassword(ctx context.Context, email string, r *http.Requ
 }
 
 // ResetPassword sets a new password with a reset token, once: the token
-// dies with the password it was made for. Every session of the user ends.
+// dies with the security version it was made for, which its use moves on —
+// of concurrent uses, exactly one wins, the others get ErrBadToken. A
+// reset proves that the mailbox's owner holds the account now: the OAuth
+// links made before it go, and every session of the user ends.
 func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string, r *http.Request) (*User, error) {
 	var claims resetClaims
 	c, err := m.reset.Parse(token, &claims)
@@ -111,11 +116,22 @@ func (m *Manager) ResetPassword(ctx context.Context, token, newPassword string, 
 		return nil, err
 	}
 	want := fingerprint(u.HashedPassword)
-	if subtle.ConstantTimeCompare([]byte(claims.PasswordFingerprint), []byte(want)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(claims.PasswordFingerprint), []byte(want)) != 1 || claims.Version != u.Version {
 		return nil, ErrBadToken
 	}
-	u, err = m.Update(ctx, u, UserUpdate{Password: &newPassword}, nil)
+	u, err = m.update(ctx, u, UserUpdate{Password: &newPassword}, nil, false)
+	if errors.Is(err, ErrUpdateConflict) {
+		return nil, ErrBadToken // another use, or another change, came first
+	}
 	if err != nil {
+		return nil, err
+	}
+	if err := m.unlinkAll(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	// Again, after the links went: a login through one of them that was
+	// under way is ended too.
+	if err := m.EndSessions(ctx, u.ID, nil); err != nil {
 		return nil, err
 	}
 	if m.hooks.OnAfterResetPassword != nil {
@@ -153,27 +169,56 @@ func (m *Manager) RequestVerify(ctx context.Context, email string, r *http.Reque
 	return nil
 }
 
+// unlinkAll removes every OAuth link of the user, when the store keeps them.
+func (m *Manager) unlinkAll(ctx context.Context, userID uuid.UUID) error {
+	links, ok := m.users.(store.OAuthAccountStore)
+	if !ok {
+		return nil
+	}
+	accts, err := links.OAuthAccountsOfUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, a := range accts {
+		if err := links.DeleteOAuthAccount(ctx, userID, a.Provider, a.AccountID); err != nil {
+			return err
+		}
+		m.log.InfoContext(ctx, "authkit: oauth link removed by a password reset", "user_id", userID, "provider", a.Provider)
+	}
+	return nil
+}
+
 // Verify marks the token's user verified. The token must name the user's
-// current email.
+// current email. Of concurrent uses, one wins; the others get
+// ErrAlreadyVerified.
 func (m *Manager) Verify(ctx context.Context, token string, r *http.Request) (*User, error) {
 	var claims verifyClaims
 	c, err := m.verify.Parse(token, &claims)
 	if err != nil {
 		return nil, ErrBadToken
 	}
-	u, err := m.userForToken(ctx, c.Subject)
-	if err != nil {
-		return nil, err
-	}
-	if store.CanonicalEmail(claims.Email) != store.CanonicalEmail(u.Email) {
-		return nil, ErrBadToken
-	}
-	if u.IsVerified {
-		return nil, ErrAlreadyVerified
-	}
-	verified := true
-	if u, err = m.Update(ctx, u, UserUpdate{IsVerified: &verified}, nil); err != nil {
-		return nil, err
+	var u *User
+	for attempt := 0; ; attempt++ {
+		if u, err = m.userForToken(ctx, c.Subject); err != nil {
+			return nil, err
+		}
+		if store.CanonicalEmail(claims.Email) != store.CanonicalEmail(u.Email) {
+			return nil, ErrBadToken
+		}
+		if u.IsVerified {
+			return nil, ErrAlreadyVerified
+		}
+		verified := true
+		// Never re-applied blindly: the email might have changed. Read
+		// again and check again instead.
+		u, err = m.update(ctx, u, UserUpdate{IsVerified: &verified}, nil, false)
+		if errors.Is(err, ErrUpdateConflict) && attempt < maxUpdateAttempts-1 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	if m.hooks.OnAfterVerify != nil {
 		m.hooks.OnAfterVerify(ctx, u, r)

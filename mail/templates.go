@@ -28,6 +28,9 @@ type Data struct {
 	Link string
 	// Lifetime is how long the token stays valid; 0 when unknown.
 	Lifetime time.Duration
+	// NewEmail is the address the account moved to, in the notice sent to
+	// the old one (Email); "" in other messages.
+	NewEmail string
 }
 
 // LifetimeText returns Lifetime in words, such as "1 hour", "30 minutes",
@@ -70,11 +73,15 @@ type Template struct {
 	HTML *htmltemplate.Template
 }
 
-// Templates holds the templates of the messages authkit sends. Each must
-// show Data.Link; NewComposer checks it.
+// Templates holds the templates of the messages authkit sends. Verify and
+// Reset must show Data.Link; NewComposer checks it.
 type Templates struct {
 	Verify Template // "verify your email address"
 	Reset  Template // "reset your password"
+	// EmailChanged is the notice to the old address of an email change,
+	// which carries no link: Data.Email is the old address, Data.NewEmail
+	// the new one.
+	EmailChanged Template
 }
 
 // ComposerConfig configures a Composer.
@@ -93,9 +100,9 @@ type ComposerConfig struct {
 // Composer builds the verification and password-reset messages. It is safe
 // for concurrent use.
 type Composer struct {
-	base          string // PublicURL without a trailing slash
-	app           string
-	verify, reset Template
+	base                        string // PublicURL without a trailing slash
+	app                         string
+	verify, reset, emailChanged Template
 }
 
 // Paths of the links, below PublicURL.
@@ -130,6 +137,9 @@ func NewComposer(cfg ComposerConfig) (*Composer, error) {
 	if c.reset, err = withDefaults(cfg.Templates.Reset, "reset"); err != nil {
 		return nil, err
 	}
+	if c.emailChanged, err = withDefaults(cfg.Templates.EmailChanged, "email_changed"); err != nil {
+		return nil, err
+	}
 	const probe = "probe-token"
 	if _, err := c.Verify("user@example.com", probe, time.Hour); err != nil {
 		return nil, fmt.Errorf("%w: verify template: %w", ErrInvalidConfig, err)
@@ -137,7 +147,17 @@ func NewComposer(cfg ComposerConfig) (*Composer, error) {
 	if _, err := c.Reset("user@example.com", probe, time.Hour); err != nil {
 		return nil, fmt.Errorf("%w: reset template: %w", ErrInvalidConfig, err)
 	}
+	if _, err := c.EmailChanged("old@example.com", "new@example.com"); err != nil {
+		return nil, fmt.Errorf("%w: email changed template: %w", ErrInvalidConfig, err)
+	}
 	return c, nil
+}
+
+// EmailChanged returns the notice, addressed to oldEmail, that the
+// account's email is now newEmail: the owner of the old mailbox learns of
+// a change they may not have made.
+func (c *Composer) EmailChanged(oldEmail, newEmail string) (Message, error) {
+	return c.execute(c.emailChanged, Data{AppName: c.app, Email: oldEmail, NewEmail: newEmail})
 }
 
 // Verify returns the "verify your email address" message for a verification
@@ -165,6 +185,11 @@ func (c *Composer) render(t Template, path, email, token string, lifetime time.D
 		Link:     c.base + path + "?token=" + url.QueryEscape(token),
 		Lifetime: lifetime,
 	}
+	return c.execute(t, d)
+}
+
+// execute renders t with d; a message with a link must show it.
+func (c *Composer) execute(t Template, d Data) (Message, error) {
 	var subject, text, html bytes.Buffer
 	if err := t.Subject.Execute(&subject, d); err != nil {
 		return Message{}, fmt.Errorf("mail: subject template: %w", err)
@@ -176,15 +201,15 @@ func (c *Composer) render(t Template, path, email, token string, lifetime time.D
 		return Message{}, fmt.Errorf("mail: HTML template: %w", err)
 	}
 	// A message without its link is useless to the user: refuse it loudly.
-	if !strings.Contains(text.String(), d.Link) {
+	if d.Link != "" && !strings.Contains(text.String(), d.Link) {
 		return Message{}, fmt.Errorf("mail: text template does not show the link")
 	}
 	// html/template escapes some of the link's characters (+ as &#43;).
-	if !strings.Contains(stdhtml.UnescapeString(html.String()), d.Link) {
+	if d.Link != "" && !strings.Contains(stdhtml.UnescapeString(html.String()), d.Link) {
 		return Message{}, fmt.Errorf("mail: HTML template does not show the link")
 	}
 	m := Message{
-		To:      email,
+		To:      d.Email,
 		Subject: strings.TrimSpace(subject.String()),
 		Text:    text.String(),
 		HTML:    html.String(),

@@ -35,6 +35,9 @@ var (
 	ErrOAuthAccountTaken = errors.New("store: oauth account linked to another user")
 	// ErrOAuthStateUsed: the OAuth state was used before.
 	ErrOAuthStateUsed = errors.New("store: oauth state already used")
+	// ErrVersionConflict: a conditional write found the user at another
+	// Version than the one it was read at: someone changed it meanwhile.
+	ErrVersionConflict = errors.New("store: user changed since it was read")
 )
 
 // User is an account. Its JSON form is the one the HTTP contract serves:
@@ -48,6 +51,11 @@ type User struct {
 	IsVerified     bool      `json:"is_verified" db:"is_verified"`
 	CreatedAt      time.Time `json:"-" db:"created_at"`
 	UpdatedAt      time.Time `json:"-" db:"updated_at"`
+	// Version is the user's security stamp: a store that implements
+	// UserVersioner increments it in the same statement as every
+	// security-relevant change (email, password, a flag, ended sessions,
+	// an OAuth link added or removed). Other stores leave it 0.
+	Version int64 `json:"-" db:"version"`
 	// Fields are the application's own fields (display_name, ...): their
 	// JSON form follows the standard fields. Stores keep them as given and
 	// return numbers as json.Number.
@@ -77,12 +85,49 @@ type UserStore interface {
 	// UserByEmail finds the user whose canonical email equals email's;
 	// ErrUserNotFound when there is none.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser writes every field of u but ID and CreatedAt.
-	// ErrUserNotFound, ErrEmailTaken.
+	// UpdateUser writes every field of u but ID, CreatedAt and Version,
+	// unconditionally; a UserVersioner increments the version too and sets
+	// u.Version to it. ErrUserNotFound, ErrEmailTaken.
 	UpdateUser(ctx context.Context, u *User) error
 	// DeleteUser deletes the user and everything that belongs to it
 	// (tokens, revocations). ErrUserNotFound.
 	DeleteUser(ctx context.Context, id uuid.UUID) error
+}
+
+// UserVersioner is implemented by user stores that keep User.Version, the
+// security stamp, and write users by compare-and-set. authkit's manager
+// writes users through it when the store has it, and only then are the
+// promises of docs/security.md "Under concurrency" kept; store/storetest
+// holds an implementation to them.
+//
+// A store that implements it also conditions CreateAccessToken and
+// CreateRefreshToken on the token's UserVersion, increments the version
+// when UpsertOAuthAccount adds a link or DeleteOAuthAccount removes one,
+// and, when it is a RevocationStore, records with RevokeUserTokens the
+// version the user has then (see StampedTokenReader).
+type UserVersioner interface {
+	// ChangeUser writes the fields in which next differs from old, and
+	// only those (UpdatedAt always), provided that the stored user is
+	// still at old.Version and — when the own fields differ — still has
+	// old's own fields. A change of the email, the password or a flag
+	// increments the version in the same statement. On success next.Version
+	// is the stored version. ErrVersionConflict when the condition fails,
+	// ErrUserNotFound, ErrEmailTaken.
+	ChangeUser(ctx context.Context, old, next *User) error
+	// BumpUserVersion increments the user's version, unconditionally (the
+	// user's sessions are being ended), and returns the new one.
+	// ErrUserNotFound.
+	BumpUserVersion(ctx context.Context, id uuid.UUID) (int64, error)
+}
+
+// StampedTokenReader is implemented by revocation stores that void
+// self-contained tokens by the security version they were issued at.
+type StampedTokenReader interface {
+	// UserForStampedToken is UserForToken for a token issued to the user
+	// at version stamp: it is void also when the user's sessions were
+	// ended (RevokeUserTokens) at a later version than stamp, unless it is
+	// the token kept then.
+	UserForStampedToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time, stamp int64) (*User, error)
 }
 
 // UserLister is implemented by stores that can list their users, for
@@ -109,6 +154,10 @@ type AccessToken struct {
 	// LastUsedAt is when the token was last used, as recorded by
 	// TouchAccessToken; stores return CreatedAt when none is recorded.
 	LastUsedAt time.Time
+	// UserVersion is the user's Version the login authenticated against.
+	// A UserVersioner stores the token only while the user is still at it
+	// (ErrVersionConflict otherwise); it is not read back.
+	UserVersion int64
 }
 
 // AccessTokenStore keeps opaque access tokens for the database strategy.
@@ -151,7 +200,10 @@ type RevocationStore interface {
 	// Revoking a token twice is not an error.
 	RevokeToken(ctx context.Context, tokenID string, userID uuid.UUID, expiresAt time.Time) error
 	// RevokeUserTokens voids every token of the user issued before t, except
-	// the token keepTokenID ("" keeps none). It replaces any earlier cut-off.
+	// the token keepTokenID ("" keeps none). It replaces any earlier cut-off
+	// — but a UserVersioner never lets a cut-off that keeps a token replace
+	// one that kept none at the same or a later version: ending every
+	// session is not undone by a request that began before it.
 	RevokeUserTokens(ctx context.Context, userID uuid.UUID, t time.Time, keepTokenID string) error
 	// DeleteExpiredRevocations forgets revoked tokens that expired before t.
 	DeleteExpiredRevocations(ctx context.Context, t time.Time) error
@@ -175,6 +227,13 @@ type RefreshToken struct {
 	// the family's current token.
 	UsedAt        time.Time
 	UserAgent, IP string
+	// UserVersion is the user's Version the login authenticated against:
+	// a UserVersioner creates a family only while the user is still at it
+	// (ErrVersionConflict otherwise). Not read back.
+	UserVersion int64
+	// Successor is what the strategy keeps, sealed, of the token that
+	// replaced this one (for its reuse interval); "" when none.
+	Successor string
 }
 
 // RefreshTokenStore keeps refresh token families.
@@ -182,12 +241,15 @@ type RefreshTokenStore interface {
 	// CreateRefreshToken stores t; ErrUserNotFound when its user is gone.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken, atomically: when the token with hash is its
-	// family's current one, marks it used at next.CreatedAt, stores next —
-	// with the FamilyID, UserID and FamilyCreatedAt of the used token,
-	// whatever next says — and returns the used token's record. When it
-	// was used already it returns the record and ErrTokenReused (and
-	// changes nothing: the caller ends the family). ErrTokenNotFound when
-	// there is no such token.
+	// family's current one, marks it used at next.CreatedAt (keeping
+	// next.Successor on it), stores next — with the FamilyID, UserID and
+	// FamilyCreatedAt of the used token, whatever next says — deletes the
+	// family's older used tokens, and returns the used token's record:
+	// a family holds two tokens at most. When it was used already it
+	// returns the record and ErrTokenReused (and changes nothing: the
+	// caller ends the family). ErrTokenNotFound when there is no such
+	// token. A rotation and DeleteUserRefreshFamilies of the same user are
+	// serialised: no token stored by one escapes the other.
 	RotateRefreshToken(ctx context.Context, hash string, next RefreshToken) (RefreshToken, error)
 	// RefreshFamilies returns the current token of each of the user's
 	// families, newest login first.

@@ -80,6 +80,8 @@ func (d *Database) Lifetime() time.Duration { return d.lifetime }
 
 // Write issues a new token for u and stores its hash, under a new random
 // session id, with the user agent and address of strategy.ClientFrom(ctx).
+// A store that keeps security versions stores it only while the user is
+// still at u.Version; ErrStaleUser otherwise.
 // At most once a minute it first deletes the tokens that have expired,
 // which keeps the table small at the cost of one delete, not one a login.
 func (d *Database) Write(ctx context.Context, u *store.User) (string, error) {
@@ -97,8 +99,11 @@ func (d *Database) Write(ctx context.Context, u *store.User) (string, error) {
 	c := ClientFrom(ctx).Clean()
 	err = d.store.CreateAccessToken(ctx, store.AccessToken{
 		Hash: hash, UserID: u.ID, CreatedAt: now, LastUsedAt: now,
-		SessionID: rand.Text(), UserAgent: c.UserAgent, IP: c.IP,
+		SessionID: rand.Text(), UserAgent: c.UserAgent, IP: c.IP, UserVersion: u.Version,
 	})
+	if errors.Is(err, store.ErrVersionConflict) {
+		return "", ErrStaleUser
+	}
 	if err != nil {
 		return "", fmt.Errorf("strategy: database: %w", err)
 	}

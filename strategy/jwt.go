@@ -107,23 +107,49 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 // Lifetime returns how long a token lives.
 func (j *JWT) Lifetime() time.Duration { return j.signer.Lifetime() }
 
-// Write signs a new token for u.
+// stampClaims carry the user's security version the token was issued at
+// (store.User.Version), which a store.StampedTokenReader holds against the
+// version at which the user's sessions were last ended. A token without it
+// (issued by an older release) is held to the cut-off time alone.
+type stampClaims struct {
+	Version *int64 `json:"ver,omitempty"`
+	// SessionID binds an access token to its refresh session.
+	SessionID string `json:"sid,omitempty"`
+}
+
+func stamp(u *store.User, sid string) stampClaims {
+	v := u.Version
+	return stampClaims{Version: &v, SessionID: sid}
+}
+
+// Write signs a new token for u, carrying u's security version: if the
+// user's sessions are ended at a later version — a reset that raced the
+// login that read u — the token is void.
 func (j *JWT) Write(_ context.Context, u *store.User) (string, error) {
 	if u == nil {
 		return "", errors.New("strategy: jwt: write: no user")
 	}
-	return j.signer.Sign(u.ID.String(), nil)
+	return j.signer.Sign(u.ID.String(), stamp(u, ""))
 }
 
 // Read verifies token and returns its user: ErrInvalidToken when the token
 // is malformed, forged, expired, revoked, or its user is gone; any other
 // error is a fault of the store.
 func (j *JWT) Read(ctx context.Context, token string) (*store.User, error) {
-	c, userID, err := j.parse(token)
+	c, ver, err := j.signer.parseStamp(token)
 	if err != nil {
 		return nil, err
 	}
-	u, err := j.store.UserForToken(ctx, userID, c.ID, c.IssuedAt)
+	userID, err := subjectID(c)
+	if err != nil {
+		return nil, err
+	}
+	var u *store.User
+	if st, ok := j.store.(store.StampedTokenReader); ok && ver != nil {
+		u, err = st.UserForStampedToken(ctx, userID, c.ID, c.IssuedAt, *ver)
+	} else {
+		u, err = j.store.UserForToken(ctx, userID, c.ID, c.IssuedAt)
+	}
 	switch {
 	case errors.Is(err, store.ErrTokenNotFound), errors.Is(err, store.ErrUserNotFound):
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
@@ -184,25 +210,43 @@ func (j *JWT) EndSessions(ctx context.Context, userID uuid.UUID, keepToken strin
 		if keep != "" {
 			keepFamily = j.sessionID(keepToken)
 		}
-		if _, err := j.refresh.store.DeleteUserRefreshFamilies(ctx, userID, keepFamily); err != nil {
+		gone, err := j.refresh.store.DeleteUserRefreshFamilies(ctx, userID, keepFamily)
+		if err != nil {
 			return fmt.Errorf("strategy: jwt: end sessions: %w", err)
 		}
+		// A rotation that stored its token just before is still signing
+		// the access token recorded with it, after the cut-off: void it.
+		return j.revokeAccess(ctx, gone)
 	}
 	return nil
 }
 
 // parse verifies token and reads its subject as a user id.
 func (j *JWT) parse(token string) (Claims, uuid.UUID, error) {
-	c, err := j.signer.Parse(token, nil)
+	return j.parseClaims(token, nil)
+}
+
+// parseClaims is parse that also decodes the claims into extra.
+func (j *JWT) parseClaims(token string, extra any) (Claims, uuid.UUID, error) {
+	c, err := j.signer.Parse(token, extra)
 	if err != nil {
 		return Claims{}, uuid.Nil, err
 	}
+	id, err := subjectID(c)
+	if err != nil {
+		return Claims{}, uuid.Nil, err
+	}
+	return c, id, nil
+}
+
+// subjectID reads a token's subject as a user id.
+func subjectID(c Claims) (uuid.UUID, error) {
 	if !canonicalUUID(c.Subject) {
-		return Claims{}, uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
+		return uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
 	}
 	id, err := uuid.Parse(c.Subject)
 	if err != nil {
-		return Claims{}, uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
+		return uuid.Nil, fmt.Errorf("%w: subject is not a user id", ErrInvalidToken)
 	}
-	return c, id, nil
+	return id, nil
 }

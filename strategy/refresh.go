@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-authkit/authkit/internal/purge"
@@ -46,6 +47,13 @@ type RefreshConfig struct {
 	// checks, rotates and reuse-detects the opaque token inside as usual;
 	// an opaque token alone is then refused.
 	JWTEnvelope bool
+	// ReuseInterval is how long after a rotation the token it used may be
+	// presented again and get the same successor instead of ending the
+	// session: two tabs of one app refreshing at once, or a retry after a
+	// lost response (Auth0's and GoTrue's "reuse interval"). Zero, the
+	// default, is strict: any second use ends the session. Keep it short
+	// (a few seconds): within it, a thief's copy works as well.
+	ReuseInterval time.Duration
 }
 
 // Refresher is implemented by strategies that issue refresh tokens.
@@ -66,17 +74,18 @@ type refresher struct {
 	store          store.RefreshTokenStore
 	users          store.UserStore
 	lifetime, idle time.Duration
-	purge          purge.Gate // logins delete the families past their lifetime, once a minute
+	reuse          time.Duration // the reuse interval; 0: strict
+	purge          purge.Gate    // logins delete the families past their lifetime, once a minute
 }
 
 func newRefresher(cfg RefreshConfig) (*refresher, error) {
 	switch {
 	case cfg.Store == nil || cfg.Users == nil:
 		return nil, errors.New("refresh: Store and Users are required")
-	case cfg.Lifetime < 0 || cfg.IdleLifetime < 0:
-		return nil, errors.New("refresh: lifetimes must not be negative")
+	case cfg.Lifetime < 0 || cfg.IdleLifetime < 0 || cfg.ReuseInterval < 0:
+		return nil, errors.New("refresh: lifetimes and the reuse interval must not be negative")
 	}
-	r := &refresher{store: cfg.Store, users: cfg.Users, lifetime: cfg.Lifetime, idle: cfg.IdleLifetime}
+	r := &refresher{store: cfg.Store, users: cfg.Users, lifetime: cfg.Lifetime, idle: cfg.IdleLifetime, reuse: cfg.ReuseInterval}
 	if r.lifetime == 0 {
 		r.lifetime = DefaultRefreshLifetime
 	}
@@ -91,11 +100,6 @@ var (
 	_ Refresher      = (*JWT)(nil)
 	_ SessionManager = (*JWT)(nil)
 )
-
-// sessionClaims bind an access token to its refresh session.
-type sessionClaims struct {
-	SessionID string `json:"sid,omitempty"`
-}
 
 // RefreshLifetime implements Refresher.
 func (j *JWT) RefreshLifetime() time.Duration {
@@ -133,12 +137,15 @@ func (j *JWT) WriteWithRefresh(ctx context.Context, u *store.User) (string, stri
 	family := "s-" + uuid.NewString()
 	err = j.refresh.store.CreateRefreshToken(ctx, store.RefreshToken{
 		Hash: hash, FamilyID: family, UserID: u.ID, AccessTokenID: id.String(),
-		CreatedAt: now, FamilyCreatedAt: now, UserAgent: c.UserAgent, IP: c.IP,
+		CreatedAt: now, FamilyCreatedAt: now, UserAgent: c.UserAgent, IP: c.IP, UserVersion: u.Version,
 	})
+	if errors.Is(err, store.ErrVersionConflict) {
+		return "", "", ErrStaleUser
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("strategy: jwt: refresh: %w", err)
 	}
-	access, err := j.signer.signAs(u.ID.String(), id, now, sessionClaims{family})
+	access, err := j.signer.signAs(u.ID.String(), id, now, stamp(u, family))
 	if err != nil {
 		return "", "", err
 	}
@@ -171,13 +178,22 @@ func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, st
 		return nil, "", "", fmt.Errorf("strategy: jwt: %w", err)
 	}
 	c := ClientFrom(ctx).Clean()
+	var sealed string
+	if j.refresh.reuse > 0 {
+		if sealed, err = sealSuccessor(refreshToken, next); err != nil {
+			return nil, "", "", fmt.Errorf("strategy: jwt: %w", err)
+		}
+	}
 	used, err := j.refresh.store.RotateRefreshToken(ctx, hash, store.RefreshToken{
-		Hash: nextHash, AccessTokenID: id.String(), CreatedAt: now, UserAgent: c.UserAgent, IP: c.IP,
+		Hash: nextHash, AccessTokenID: id.String(), CreatedAt: now, UserAgent: c.UserAgent, IP: c.IP, Successor: sealed,
 	})
 	switch {
 	case errors.Is(err, store.ErrTokenNotFound):
 		return nil, "", "", fmt.Errorf("%w: unknown refresh token", ErrInvalidToken)
 	case errors.Is(err, store.ErrTokenReused):
+		if u, access, succ, ok, err := j.reuseSuccessor(ctx, refreshToken, used, now); err != nil || ok {
+			return u, access, succ, err
+		}
 		if err := j.EndSession(ctx, used.UserID, used.FamilyID); err != nil {
 			return nil, "", "", err
 		}
@@ -198,7 +214,7 @@ func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, st
 	case err != nil:
 		return nil, "", "", fmt.Errorf("strategy: jwt: refresh: %w", err)
 	}
-	access, err := j.signer.signAs(u.ID.String(), id, now, sessionClaims{used.FamilyID})
+	access, err := j.signer.signAs(u.ID.String(), id, now, stamp(u, used.FamilyID))
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -206,6 +222,50 @@ func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, st
 		return nil, "", "", err
 	}
 	return u, access, next, nil
+}
+
+// reuseSuccessor answers a second presentation of a used refresh token
+// within the reuse interval: the same successor, while it is still its
+// family's current token, with an access token under the successor's id
+// (so that ending the family voids it too) — no new branch. ok is false
+// when the presentation is a reuse to punish.
+func (j *JWT) reuseSuccessor(ctx context.Context, presented string, used store.RefreshToken, now time.Time) (*store.User, string, string, bool, error) {
+	if j.refresh.reuse <= 0 || used.Successor == "" || used.UsedAt.IsZero() || now.Sub(used.UsedAt) >= j.refresh.reuse {
+		return nil, "", "", false, nil
+	}
+	succ, err := openSuccessor(presented, used.Successor)
+	if err != nil {
+		return nil, "", "", false, nil // not what was sealed: a reuse like any other
+	}
+	fams, err := j.refresh.store.RefreshFamilies(ctx, used.UserID)
+	if err != nil {
+		return nil, "", "", false, fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	succHash := hashOpaque(succ)
+	i := slices.IndexFunc(fams, func(f store.RefreshToken) bool { return f.FamilyID == used.FamilyID && f.Hash == succHash })
+	if i < 0 {
+		return nil, "", "", false, nil // rotated again since, or ended
+	}
+	cur := fams[i]
+	id, err := uuid.Parse(cur.AccessTokenID)
+	if err != nil {
+		return nil, "", "", false, nil
+	}
+	u, err := j.refresh.users.UserByID(ctx, used.UserID)
+	switch {
+	case errors.Is(err, store.ErrUserNotFound):
+		return nil, "", "", false, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	case err != nil:
+		return nil, "", "", false, fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	access, err := j.signer.signAs(u.ID.String(), id, cur.CreatedAt, stamp(u, used.FamilyID))
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	if succ, err = j.wrapRefresh(u.ID, succ, cur.CreatedAt, used.FamilyCreatedAt); err != nil {
+		return nil, "", "", false, err
+	}
+	return u, access, succ, true, nil
 }
 
 // Sessions implements SessionManager: the user's refresh sessions (access
@@ -270,7 +330,7 @@ func (j *JWT) revokeAccess(ctx context.Context, gone []store.RefreshToken) error
 
 // sessionID is the sid claim of a valid access token, or "".
 func (j *JWT) sessionID(token string) string {
-	var c sessionClaims
+	var c stampClaims
 	if _, err := j.signer.Parse(token, &c); err != nil {
 		return ""
 	}

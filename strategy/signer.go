@@ -281,6 +281,24 @@ func (s *Signer) Parse(token string, extra any) (Claims, error) {
 	return s.parseJWT(token, extra)
 }
 
+// parseStamp is Parse for an access token, which may carry the security
+// version it was issued at (ver): nil when it does not. The fast path
+// reads it too.
+func (s *Signer) parseStamp(token string) (Claims, *int64, error) {
+	if len(token) > MaxTokenLen {
+		return Claims{}, nil, fmt.Errorf("%w: longer than %d bytes", ErrInvalidToken, MaxTokenLen)
+	}
+	if c, v, ok := s.parseFastStamp(token); ok {
+		if !v.set {
+			return c, nil, nil
+		}
+		return c, &v.n, nil
+	}
+	var sc stampClaims
+	c, err := s.parseJWT(token, &sc)
+	return c, sc.Version, err
+}
+
 // parseJWT is Parse through golang-jwt: every token, every error.
 func (s *Signer) parseJWT(token string, extra any) (Claims, error) {
 	var v verified

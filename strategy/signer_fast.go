@@ -74,6 +74,26 @@ type fastClaims struct {
 	NotBefore fastTime `json:"nbf"`
 	IssuedAt  fastTime `json:"iat"`
 	ID        string   `json:"jti"`
+	// Version is the security version an access token carries (ver,
+	// stampClaims), read here so that JWT.Read keeps the fast path.
+	Version fastInt `json:"ver"`
+}
+
+// fastInt is a plain non-negative integer below 10^15, and whether it was
+// there at all.
+type fastInt struct {
+	n   int64
+	set bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *fastInt) UnmarshalJSON(b []byte) error {
+	var t fastTime
+	if err := t.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	f.n, f.set = t.t.Unix(), true
+	return nil
 }
 
 // fastTime is a NumericDate written as a plain non-negative integer below
@@ -104,32 +124,38 @@ func (f *fastTime) UnmarshalJSON(b []byte) error {
 // parseFast returns the claims of token and true when it accepts it;
 // false means golang-jwt must decide.
 func (s *Signer) parseFast(token string) (Claims, bool) {
+	c, _, ok := s.parseFastStamp(token)
+	return c, ok
+}
+
+// parseFastStamp is parseFast that also returns the ver claim.
+func (s *Signer) parseFastStamp(token string) (Claims, fastInt, bool) {
 	if s.macs == nil || hs256Header == "" {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	header, rest, ok := strings.Cut(token, ".")
 	if !ok || header != hs256Header {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	payload, sigSeg, ok := strings.Cut(rest, ".")
 	if !ok || strictB64.DecodedLen(len(sigSeg)) != sha256.Size {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	var sig [sha256.Size]byte
 	if n, err := strictB64.Decode(sig[:], []byte(sigSeg)); err != nil || n != sha256.Size {
-		return Claims{}, false // a '.' in it too
+		return Claims{}, fastInt{}, false // a '.' in it too
 	}
 	if !s.verifyHS256(token[:len(header)+1+len(payload)], sig[:]) {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	raw := make([]byte, strictB64.DecodedLen(len(payload)))
 	n, err := strictB64.Decode(raw, []byte(payload))
 	if err != nil {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	var fc fastClaims
 	if err := json.Unmarshal(raw[:n], &fc); err != nil {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	// golang-jwt's Validator, with the Signer's options: exp required,
 	// nbf and iat not in the future, within the leeway; iss exactly the
@@ -137,21 +163,21 @@ func (s *Signer) parseFast(token string) (Claims, bool) {
 	now := s.now()
 	switch {
 	case s.issuer != "" && fc.Issuer != s.issuer:
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	case !fc.ExpiresAt.set || !now.Before(fc.ExpiresAt.t.Add(s.leeway)):
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	case fc.NotBefore.set && now.Before(fc.NotBefore.t.Add(-s.leeway)):
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	case !fc.IssuedAt.set || now.Before(fc.IssuedAt.t.Add(-s.leeway)):
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
 	// checkClaims (registered's) requires exactly our audience, which
 	// passes golang-jwt's audience check too.
 	c, err := s.checkClaims(fc.Audience, fc.Subject, fc.ID, fc.IssuedAt.t, true, fc.ExpiresAt.t)
 	if err != nil {
-		return Claims{}, false
+		return Claims{}, fastInt{}, false
 	}
-	return c, true
+	return c, fc.Version, true
 }
 
 // verifyHS256 reports whether sig is the HS256 signature of signing under

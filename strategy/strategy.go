@@ -15,6 +15,12 @@ import (
 // expired or revoked, or whose user is gone: the client is not authenticated.
 var ErrInvalidToken = errors.New("strategy: invalid token")
 
+// ErrStaleUser is returned by Write (and WriteWithRefresh) when the user's
+// security version is no longer the one of the *store.User given: the user
+// changed since the login authenticated them (a password reset, a
+// deactivation, sessions ended). No token was issued; authenticate again.
+var ErrStaleUser = errors.New("strategy: the user changed since authenticated")
+
 // Strategy makes, checks and ends access tokens.
 type Strategy interface {
 	// Read returns the user the token belongs to, or ErrInvalidToken.

@@ -69,6 +69,7 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 		BindType:               sqlx.DOLLAR,
 		IsUniqueViolation:      isUniqueViolation,
 		Time:                   func(t time.Time) any { return t },
+		RowLocks:               true,
 		Migrations:             sub,
 		FastAPIUsersMigrations: adopt,
 		SkipLocked:             " FOR UPDATE SKIP LOCKED",

@@ -15,7 +15,11 @@
 //   - prefix + "u:" + user id is a sorted set of the hashes of the user's
 //     tokens, scored by expiry, which lets EndSessions find them all. It
 //     expires with the user's newest token, and its members whose token is
-//     gone are pruned by every login, listing and ending.
+//     gone are pruned by every login, listing and ending;
+//   - prefix + "v:" + user id is the security version (store.User.Version)
+//     at which the user's sessions were last ended: a login that
+//     authenticated against an older version stores no token. It lives as
+//     long as a token.
 //
 // Every change is one Lua script, atomic on the server. Read is one script
 // (which also records the use, at most once a minute per token) followed by
@@ -138,6 +142,9 @@ func (s *Strategy) Lifetime() time.Duration { return s.lifetime }
 
 func (s *Strategy) tokenKey(hash string) string     { return s.prefix + "t:" + hash }
 func (s *Strategy) userKey(userID uuid.UUID) string { return s.prefix + "u:" + userID.String() }
+func (s *Strategy) versionKey(userID uuid.UUID) string {
+	return s.prefix + "v:" + userID.String()
+}
 
 // The scripts. Times are Unix microseconds from the strategy's clock, so a
 // test clock works; Redis's own clock only runs the TTLs. KEYS name what a
@@ -147,9 +154,15 @@ var (
 	// writeScript stores a token and adds it to its user's set, pruning
 	// the members that have expired, and lets the set live as long as its
 	// newest token (never shortening it).
-	// KEYS: token, user set. ARGV: user id, session id, now, user agent,
-	// ip, ttl ms, hash, expiry.
+	// Nothing is written, and 0 returned, when the user's sessions were
+	// ended at a later security version than the login's.
+	// KEYS: token, user set, version. ARGV: user id, session id, now, user
+	// agent, ip, ttl ms, hash, expiry, the login's version.
 	writeScript = redis.NewScript(`
+local ended = tonumber(redis.call('GET', KEYS[3]) or '')
+if ended and ended > tonumber(ARGV[9]) then
+	return 0
+end
 redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'session_id', ARGV[2],
 	'created_at', ARGV[3], 'last_used_at', ARGV[3], 'user_agent', ARGV[4], 'ip', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
@@ -193,9 +206,20 @@ return redis.call('DEL', KEYS[1])
 	// endScript deletes every token of a user's set but the one to keep,
 	// or, with a session id, only the token of that session; members
 	// whose token is gone, or is not the user's, are dropped either way.
-	// KEYS: user set. ARGV: token prefix, hash to keep ("" none), session
-	// id to end ("" every session), user id.
+	// With a version, it is recorded first (never lowered) as the one
+	// at which the sessions ended.
+	// KEYS: user set, version. ARGV: token prefix, hash to keep ("" none),
+	// session id to end ("" every session), user id, version ("" none),
+	// ttl ms.
 	endScript = redis.NewScript(`
+if ARGV[5] ~= '' then
+	local cur = tonumber(redis.call('GET', KEYS[2]) or '')
+	if not cur or cur < tonumber(ARGV[5]) then
+		redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
+	else
+		redis.call('PEXPIRE', KEYS[2], ARGV[6])
+	end
+end
 local n = 0
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
 	local k = ARGV[1] .. h
@@ -245,11 +269,14 @@ func (s *Strategy) Write(ctx context.Context, u *store.User) (string, error) {
 	c := strategy.ClientFrom(ctx).Clean()
 	now := s.now().UnixMicro()
 	expiry := now + s.lifetime.Microseconds()
-	err = writeScript.Run(ctx, s.client, []string{s.tokenKey(h), s.userKey(u.ID)},
+	n, err := writeScript.Run(ctx, s.client, []string{s.tokenKey(h), s.userKey(u.ID), s.versionKey(u.ID)},
 		u.ID.String(), rand.Text(), now, c.UserAgent, c.IP,
-		s.ttlMS, h, expiry).Err()
+		s.ttlMS, h, expiry, u.Version).Int()
 	if err != nil {
 		return "", fmt.Errorf("redistoken: write: %w", err)
+	}
+	if n == 0 {
+		return "", strategy.ErrStaleUser
 	}
 	return tok, nil
 }
@@ -309,10 +336,20 @@ func (s *Strategy) Destroy(ctx context.Context, token string, _ *store.User) err
 }
 
 // EndSessions deletes every token of the user except keepToken ("", a
-// malformed token or another user's token keeps none).
+// malformed token or another user's token keeps none), and records the
+// user's security version as it is now, so that a login that
+// authenticated against an older one stores no token after this.
 func (s *Strategy) EndSessions(ctx context.Context, userID uuid.UUID, keepToken string) error {
 	keep, _ := strategy.OpaqueTokenHash(keepToken) // "" when malformed: keeps none
-	if err := endScript.Run(ctx, s.client, []string{s.userKey(userID)}, s.prefix+"t:", keep, "", userID.String()).Err(); err != nil {
+	version := ""
+	switch u, err := s.users.UserByID(ctx, userID); {
+	case err == nil:
+		version = strconv.FormatInt(u.Version, 10)
+	case !errors.Is(err, store.ErrUserNotFound):
+		return fmt.Errorf("redistoken: end sessions: %w", err)
+	}
+	if err := endScript.Run(ctx, s.client, []string{s.userKey(userID), s.versionKey(userID)},
+		s.prefix+"t:", keep, "", userID.String(), version, s.ttlMS).Err(); err != nil {
 		return fmt.Errorf("redistoken: end sessions: %w", err)
 	}
 	return nil
@@ -388,7 +425,8 @@ func (s *Strategy) EndSession(ctx context.Context, userID uuid.UUID, sessionID s
 	if sessionID == "" {
 		return nil // "" would mean every session to the script
 	}
-	if err := endScript.Run(ctx, s.client, []string{s.userKey(userID)}, s.prefix+"t:", "", sessionID, userID.String()).Err(); err != nil {
+	if err := endScript.Run(ctx, s.client, []string{s.userKey(userID), s.versionKey(userID)},
+		s.prefix+"t:", "", sessionID, userID.String(), "", s.ttlMS).Err(); err != nil {
 		return fmt.Errorf("redistoken: end session: %w", err)
 	}
 	return nil

@@ -32,6 +32,10 @@ type Dialect struct {
 	// Time turns a UTC time truncated to microseconds into the value stored
 	// in a time column.
 	Time func(time.Time) any
+	// RowLocks: the database locks rows (SELECT ... FOR SHARE / FOR
+	// UPDATE), as PostgreSQL does; without them (SQLite) every write
+	// transaction holds the database's one write lock instead.
+	RowLocks bool
 
 	// Migrations holds the versioned migrations of authkit's own schema,
 	// files named NNNN_description.sql at its root, applied in the order

@@ -28,6 +28,7 @@ const (
 	adoptedCanonical = "authkit_email_canonical"
 	adoptedCreated   = "authkit_created_at"
 	adoptedUpdated   = "authkit_updated_at"
+	adoptedVersion   = "authkit_version"
 )
 
 // Schema says which tables hold the users. The zero value is authkit's
@@ -50,6 +51,7 @@ type userTable struct {
 	canonical          string
 	created, updated   string
 	fields             string // the application's own fields, a JSON object
+	version            string // the security stamp
 	nullableTimes      bool   // zero times are stored as NULL, NULL is read as zero
 	listOrder          string // ORDER BY of ListUsers, oldest first
 	migrationsAreAdopt bool
@@ -59,7 +61,7 @@ func (sc Schema) userTable() (userTable, error) {
 	if !sc.FastAPIUsers {
 		return userTable{
 			name: "authkit_users", canonical: "email_canonical",
-			created: "created_at", updated: "updated_at", fields: "fields",
+			created: "created_at", updated: "updated_at", fields: "fields", version: "version",
 			listOrder: "u.created_at, u.id",
 		}, nil
 	}
@@ -74,6 +76,7 @@ func (sc Schema) userTable() (userTable, error) {
 		name:      quoteIdent(name),
 		canonical: adoptedCanonical, created: adoptedCreated, updated: adoptedUpdated,
 		fields:        "authkit_fields",
+		version:       adoptedVersion,
 		nullableTimes: true,
 		// Rows that predate the adoption have no creation time: they
 		// are the oldest, first on both databases (PostgreSQL would
@@ -100,6 +103,7 @@ func (ut userTable) expand(q string) string {
 		"{created}", ut.created,
 		"{updated}", ut.updated,
 		"{fields}", ut.fields,
+		"{version}", ut.version,
 		"{list_order}", ut.listOrder,
 	).Replace(q)
 }

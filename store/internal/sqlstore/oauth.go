@@ -123,6 +123,9 @@ func (s *Store) UpsertOAuthAccount(ctx context.Context, a store.OAuthAccount) (e
 		}
 	} else if err != nil {
 		return err
+	} else if _, err := tx.ExecContext(ctx, s.q.bumpVersion, a.UserID); err != nil {
+		// A new link is a new way into the account: a new security version.
+		return fault(op, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fault(op, err)
@@ -159,9 +162,31 @@ func (s *Store) OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]st
 }
 
 // DeleteOAuthAccount implements store.OAuthAccountStore.
-func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error {
-	if _, err := s.db.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID); err != nil {
-		return fault("delete oauth account", err)
+// A link removed increments the user's version, in the same transaction.
+func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) (err error) {
+	const op = "delete oauth account"
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fault(op, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	res, err := tx.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID)
+	if err != nil {
+		return fault(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fault(op, err)
+	} else if n > 0 {
+		if _, err := tx.ExecContext(ctx, s.q.bumpVersion, userID); err != nil {
+			return fault(op, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fault(op, err)
 	}
 	return nil
 }

@@ -10,16 +10,18 @@ import (
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 )
 
 // refreshColumns lists the columns of authkit_refresh_tokens in the order
 // of refreshRow. Unqualified, so that RETURNING takes them too.
-const refreshColumns = `hash, family_id, user_id, access_token_id, created_at, family_created_at, used_at, user_agent, ip`
+const refreshColumns = `hash, family_id, user_id, access_token_id, created_at, family_created_at, used_at, user_agent, ip, successor`
 
 // refreshQueries are the statements of store.RefreshTokenStore.
 type refreshQueries struct {
 	create, markUsed, insertNext, byHash, families string
 	deleteFamily, deleteFamilies, deleteBefore     string
+	lockUser, pruneUsed                            string
 }
 
 // rebindRefreshQueries writes the refresh token statements with r, which
@@ -27,19 +29,29 @@ type refreshQueries struct {
 func rebindRefreshQueries(r func(string) string) refreshQueries {
 	return refreshQueries{
 		// From the users, as createToken: a missing user inserts nothing.
+		// Only while the user is at the version the login authenticated
+		// against, as createToken.
 		create: r(`INSERT INTO authkit_refresh_tokens (` + refreshColumns + `)
-			SELECT ?, ?, u.id, ?, ?, ?, ?, ?, ? FROM {users} u WHERE u.id = ?`),
+			SELECT ?, ?, u.id, ?, ?, ?, ?, ?, ?, '' FROM {users} u WHERE u.id = ? AND u.{version} = ?{share}`),
+		// A rotation holds its user's row FOR SHARE (PostgreSQL) while it
+		// runs, so that ending the user's sessions, which takes it FOR
+		// UPDATE first, sees the token the rotation stores.
+		lockUser: r(`SELECT u.id FROM {users} u JOIN authkit_refresh_tokens t ON t.user_id = u.id
+			WHERE t.hash = ?{share}`),
 		// The condition on used_at is what makes a rotation atomic: of two
 		// racing rotations one changes the row, the other (on PostgreSQL
 		// after waiting for the first to commit) changes none.
-		markUsed: r(`UPDATE authkit_refresh_tokens SET used_at = ?
+		markUsed: r(`UPDATE authkit_refresh_tokens SET used_at = ?, successor = ?
 			WHERE hash = ? AND used_at IS NULL RETURNING ` + refreshColumns),
 		// Copied from the used token's row, as stored: the next token
 		// joins its family, user and login.
 		insertNext: r(`INSERT INTO authkit_refresh_tokens (` + refreshColumns + `)
-			SELECT ?, family_id, user_id, ?, ?, family_created_at, NULL, ?, ?
+			SELECT ?, family_id, user_id, ?, ?, family_created_at, NULL, ?, ?, ''
 			FROM authkit_refresh_tokens WHERE hash = ?`),
-		byHash: r(`SELECT ` + refreshColumns + ` FROM authkit_refresh_tokens WHERE hash = ?`),
+		// A family keeps its current token and the one it replaced, which
+		// is what reuse detection and the reuse interval need: O(1) rows.
+		pruneUsed: r(`DELETE FROM authkit_refresh_tokens WHERE family_id = ? AND used_at IS NOT NULL AND hash <> ?`),
+		byHash:    r(`SELECT ` + refreshColumns + ` FROM authkit_refresh_tokens WHERE hash = ?`),
 		// The family id breaks ties, so that the order is stable.
 		families: r(`SELECT ` + refreshColumns + ` FROM authkit_refresh_tokens
 			WHERE user_id = ? AND used_at IS NULL ORDER BY family_created_at DESC, family_id, created_at DESC`),
@@ -68,6 +80,7 @@ type refreshRow struct {
 	UsedAt          dbTime    `db:"used_at"`
 	UserAgent       string    `db:"user_agent"`
 	IP              string    `db:"ip"`
+	Successor       string    `db:"successor"`
 }
 
 func (r *refreshRow) token() store.RefreshToken {
@@ -81,6 +94,7 @@ func (r *refreshRow) token() store.RefreshToken {
 		UsedAt:          r.UsedAt.Time,
 		UserAgent:       r.UserAgent,
 		IP:              r.IP,
+		Successor:       r.Successor,
 	}
 }
 
@@ -96,12 +110,16 @@ func (s *Store) nullTime(t time.Time) any {
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
 	res, err := s.db.ExecContext(ctx, s.q.refresh.create,
 		t.Hash, t.FamilyID, t.AccessTokenID, s.t(t.CreatedAt), s.t(t.FamilyCreatedAt),
-		s.nullTime(t.UsedAt), t.UserAgent, t.IP, t.UserID)
+		s.nullTime(t.UsedAt), t.UserAgent, t.IP, t.UserID, t.UserVersion)
 	if err != nil || !changedRows(res) {
-		return insertOutcome(ctx, "create refresh token", err, store.ErrUserNotFound, func(ctx context.Context) bool {
+		err := insertOutcome(ctx, "create refresh token", err, errNotInserted, func(ctx context.Context) bool {
 			var r refreshRow
 			return s.get(ctx, &r, s.q.refresh.byHash, t.Hash) == nil && r.UserID == t.UserID && r.FamilyID == t.FamilyID
 		})
+		if errors.Is(err, errNotInserted) {
+			return s.conflictOrGone(ctx, t.UserID)
+		}
+		return err
 	}
 	return nil
 }
@@ -121,9 +139,16 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next store.
 			_ = tx.Rollback()
 		}
 	}()
-	// A write first, so that SQLite takes its write lock at once.
+	if s.d.RowLocks {
+		// Before any write, in the order of the sessions' ending: user,
+		// then tokens. An unknown token locks nothing, and is found so below.
+		if _, err := tx.ExecContext(ctx, s.q.refresh.lockUser, hash); err != nil {
+			return store.RefreshToken{}, fault("rotate refresh token", err)
+		}
+	}
+	// Otherwise a write first, so that SQLite takes its write lock at once.
 	var used refreshRow
-	err = tx.GetContext(ctx, &used, s.q.refresh.markUsed, s.t(next.CreatedAt), hash)
+	err = tx.GetContext(ctx, &used, s.q.refresh.markUsed, s.t(next.CreatedAt), next.Successor, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Not current: used already, or unknown.
 		if err := tx.GetContext(ctx, &used, s.q.refresh.byHash, hash); err != nil {
@@ -141,6 +166,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next store.
 		next.Hash, next.AccessTokenID, s.t(next.CreatedAt), next.UserAgent, next.IP, hash); err != nil {
 		return store.RefreshToken{}, fault("rotate refresh token", err)
 	}
+	if _, err := tx.ExecContext(ctx, s.q.refresh.pruneUsed, used.FamilyID, hash); err != nil {
+		return store.RefreshToken{}, fault("rotate refresh token", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return store.RefreshToken{}, fault("rotate refresh token", err)
 	}
@@ -151,27 +179,52 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next store.
 // every token is used (a reuse the caller has not ended yet) has no
 // current token and is not listed.
 func (s *Store) RefreshFamilies(ctx context.Context, userID uuid.UUID) ([]store.RefreshToken, error) {
-	return s.refreshTokens(ctx, "refresh families", s.q.refresh.families, false, userID)
+	return s.refreshTokens(ctx, s.db, "refresh families", s.q.refresh.families, false, userID)
 }
 
 // DeleteRefreshFamily implements store.RefreshTokenStore. The tokens come
 // back newest login first, each family's oldest token first.
 func (s *Store) DeleteRefreshFamily(ctx context.Context, userID uuid.UUID, familyID string) ([]store.RefreshToken, error) {
-	return s.refreshTokens(ctx, "delete refresh family", s.q.refresh.deleteFamily, true, userID, familyID)
+	return s.refreshTokens(ctx, s.db, "delete refresh family", s.q.refresh.deleteFamily, true, userID, familyID)
 }
 
 // DeleteUserRefreshFamilies implements store.RefreshTokenStore, returning
 // the tokens in DeleteRefreshFamily's order.
-func (s *Store) DeleteUserRefreshFamilies(ctx context.Context, userID uuid.UUID, keepFamilyID string) ([]store.RefreshToken, error) {
-	return s.refreshTokens(ctx, "delete user refresh families", s.q.refresh.deleteFamilies, true,
-		userID, keepFamilyID, keepFamilyID)
+// It locks the user's row first (PostgreSQL), so that a rotation running
+// now either ends before the delete, which then takes its new token, or
+// waits and finds its family gone.
+func (s *Store) DeleteUserRefreshFamilies(ctx context.Context, userID uuid.UUID, keepFamilyID string) (_ []store.RefreshToken, err error) {
+	const op = "delete user refresh families"
+	if !s.d.RowLocks {
+		return s.refreshTokens(ctx, s.db, op, s.q.refresh.deleteFamilies, true, userID, keepFamilyID, keepFamilyID)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fault(op, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if _, err := tx.ExecContext(ctx, s.q.lockUser, userID); err != nil {
+		return nil, fault(op, err)
+	}
+	out, err := s.refreshTokens(ctx, tx, op, s.q.refresh.deleteFamilies, true, userID, keepFamilyID, keepFamilyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fault(op, err)
+	}
+	return out, nil
 }
 
 // refreshTokens runs a query that yields refresh token rows. RETURNING
 // gives them in no set order, so sorted puts them in a stable one.
-func (s *Store) refreshTokens(ctx context.Context, op, query string, sorted bool, args ...any) ([]store.RefreshToken, error) {
+func (s *Store) refreshTokens(ctx context.Context, q sqlx.QueryerContext, op, query string, sorted bool, args ...any) ([]store.RefreshToken, error) {
 	var rows []refreshRow
-	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
 		return nil, fault(op, err)
 	}
 	out := make([]store.RefreshToken, len(rows))

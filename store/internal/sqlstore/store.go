@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,14 +34,16 @@ type Store struct {
 }
 
 var (
-	_ store.UserStore         = (*Store)(nil)
-	_ store.UserLister        = (*Store)(nil)
-	_ store.AccessTokenStore  = (*Store)(nil)
-	_ store.RevocationStore   = (*Store)(nil)
-	_ store.RefreshTokenStore = (*Store)(nil)
-	_ store.OAuthAccountStore = (*Store)(nil)
-	_ store.OAuthStateStore   = (*Store)(nil)
-	_ store.Migrator          = (*Store)(nil)
+	_ store.UserStore          = (*Store)(nil)
+	_ store.UserLister         = (*Store)(nil)
+	_ store.AccessTokenStore   = (*Store)(nil)
+	_ store.RevocationStore    = (*Store)(nil)
+	_ store.RefreshTokenStore  = (*Store)(nil)
+	_ store.OAuthAccountStore  = (*Store)(nil)
+	_ store.OAuthStateStore    = (*Store)(nil)
+	_ store.Migrator           = (*Store)(nil)
+	_ store.UserVersioner      = (*Store)(nil)
+	_ store.StampedTokenReader = (*Store)(nil)
 )
 
 // New returns a Store over db, keeping its users where sc says, each call
@@ -61,7 +65,7 @@ func New(db *sqlx.DB, d Dialect, sc Schema, timeout time.Duration) (*Store, erro
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	s := &Store{db: timedDB{db, timeout}, d: d, ut: ut, q: rebindQueries(d.BindType, ut, d.SkipLocked)}
+	s := &Store{db: timedDB{db, timeout}, d: d, ut: ut, q: rebindQueries(d.BindType, ut, d.SkipLocked, d.RowLocks)}
 	if ut.migrationsAreAdopt {
 		s.ms, err = loadMigrations(d.FastAPIUsersMigrations)
 		if err == nil {
@@ -101,7 +105,7 @@ func (s *Store) DB() *sqlx.DB { return s.db.DB }
 // userColumns lists the columns of the table of users in the order of
 // userRow, under userRow's names whatever the schema calls them.
 const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified,
-	u.{created} AS created_at, u.{updated} AS updated_at, u.{fields} AS fields`
+	u.{created} AS created_at, u.{updated} AS updated_at, u.{fields} AS fields, u.{version} AS version`
 
 // queries holds every statement, rebound once for the dialect. All take
 // their values as parameters.
@@ -114,6 +118,7 @@ type queries struct {
 	deleteTokenSession                                        string
 	userForToken, revokeToken, revokeUserTokens, purgeRevoked string
 	selectMigrations, insertMigration                         string
+	bumpVersion, lockUser                                     string
 
 	refresh refreshQueries
 	oauth   oauthQueries
@@ -136,8 +141,14 @@ const joinedTokenColumns = `t.created_at AS token_created_at,
 // rebindQueries writes every statement for the dialect's placeholders and
 // the table of users ut: {users}, {canonical}, {created}, {updated} and
 // {list_order} stand for its name, columns and order.
-func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
-	r := func(q string) string { return sqlx.Rebind(bindType, ut.expand(q)) }
+func rebindQueries(bindType int, ut userTable, skipLocked string, rowLocks bool) queries {
+	share := ""
+	if rowLocks {
+		share = " FOR SHARE OF u"
+	}
+	r := func(q string) string {
+		return sqlx.Rebind(bindType, strings.ReplaceAll(ut.expand(q), "{share}", share))
+	}
 	return queries{
 		// ON CONFLICT on the canonical email alone: a clash on the primary
 		// key is the caller's bug and must stay an error, not ErrEmailTaken.
@@ -148,7 +159,13 @@ func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
 		userByID:    r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.id = ?`),
 		userByEmail: r(`SELECT ` + userColumns + ` FROM {users} u WHERE u.{canonical} = ?`),
 		updateUser: r(`UPDATE {users} SET email = ?, {canonical} = ?, hashed_password = ?,
-			is_active = ?, is_superuser = ?, is_verified = ?, {updated} = ?, {fields} = ? WHERE id = ?`),
+			is_active = ?, is_superuser = ?, is_verified = ?, {updated} = ?, {fields} = ?,
+			{version} = {version} + 1 WHERE id = ? RETURNING {version}`),
+		bumpVersion: r(`UPDATE {users} SET {version} = {version} + 1 WHERE id = ? RETURNING {version}`),
+		// Taken by whoever ends a user's sessions, before the deletes
+		// (PostgreSQL): a rotation holding FOR SHARE finishes first, and one
+		// that comes later waits and then finds its family gone.
+		lockUser:  r(`SELECT id FROM {users} WHERE id = ? FOR UPDATE`),
 		listUsers: r(`SELECT ` + userColumns + ` FROM {users} u ORDER BY {list_order}`),
 
 		// DeleteUser does not count on ON DELETE CASCADE: SQLite enforces
@@ -161,8 +178,11 @@ func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
 
 		// Inserting from the users makes a token for a missing user a
 		// no-op that Go sees, whether or not foreign keys are enforced.
+		// Only while the user is at the version the login authenticated
+		// against; FOR SHARE (PostgreSQL) makes a concurrent change of the
+		// user wait for this insert, or this insert see the change.
 		createToken: r(`INSERT INTO authkit_access_tokens (hash, user_id, created_at, session_id, user_agent, ip, last_used_at)
-			SELECT ?, u.id, ?, ?, ?, ?, ? FROM {users} u WHERE u.id = ?`),
+			SELECT ?, u.id, ?, ?, ?, ?, ? FROM {users} u WHERE u.id = ? AND u.{version} = ?{share}`),
 		// (SELECT ?) hides the value from SQLite's planner, which otherwise
 		// re-plans the join at every execution (BENCHMARKS.md, fix 2); the
 		// plan is the same two index lookups on both databases.
@@ -183,7 +203,8 @@ func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
 		// token is void, by revocation or by the user's cut-off.
 		userForToken: r(`SELECT ` + userColumns + `,
 			(EXISTS (SELECT 1 FROM authkit_revoked_tokens r WHERE r.token_id = ?)
-			 OR EXISTS (SELECT 1 FROM authkit_token_cutoffs c WHERE c.user_id = u.id AND c.not_before > ?
+			 OR EXISTS (SELECT 1 FROM authkit_token_cutoffs c WHERE c.user_id = u.id
+			            AND (c.not_before > ? OR c.not_before_version > ?)
 			            AND (c.keep_token_id IS NULL OR c.keep_token_id <> ?))) AS revoked
 			FROM {users} u WHERE u.id = ?`),
 		// A second revocation keeps the later expiry, so that it never
@@ -192,9 +213,16 @@ func rebindQueries(bindType int, ut userTable, skipLocked string) queries {
 			ON CONFLICT (token_id) DO UPDATE SET expires_at = CASE
 				WHEN excluded.expires_at > authkit_revoked_tokens.expires_at THEN excluded.expires_at
 				ELSE authkit_revoked_tokens.expires_at END`),
-		revokeUserTokens: r(`INSERT INTO authkit_token_cutoffs (user_id, not_before, keep_token_id)
-			SELECT u.id, ?, ? FROM {users} u WHERE u.id = ?
-			ON CONFLICT (user_id) DO UPDATE SET not_before = excluded.not_before, keep_token_id = excluded.keep_token_id`),
+		// The cut-off takes the user's version as it is now. One that keeps
+		// a token never replaces one that kept none at the same or a later
+		// version: a password change in flight does not restore its token
+		// after a deactivation ended every session.
+		revokeUserTokens: r(`INSERT INTO authkit_token_cutoffs (user_id, not_before, keep_token_id, not_before_version)
+			SELECT u.id, ?, ?, u.{version} FROM {users} u WHERE u.id = ?
+			ON CONFLICT (user_id) DO UPDATE SET not_before = excluded.not_before, keep_token_id = excluded.keep_token_id,
+				not_before_version = excluded.not_before_version
+			WHERE NOT (excluded.keep_token_id IS NOT NULL AND authkit_token_cutoffs.keep_token_id IS NULL
+				AND authkit_token_cutoffs.not_before_version >= excluded.not_before_version)`),
 		purgeRevoked: r(`DELETE FROM authkit_revoked_tokens WHERE expires_at < ?`),
 
 		selectMigrations: r(`SELECT version FROM authkit_migrations`),
@@ -217,6 +245,7 @@ type userRow struct {
 	CreatedAt      dbTime    `db:"created_at"`
 	UpdatedAt      dbTime    `db:"updated_at"`
 	Fields         dbFields  `db:"fields"`
+	Version        int64     `db:"version"`
 }
 
 func (r *userRow) user() *store.User {
@@ -230,6 +259,7 @@ func (r *userRow) user() *store.User {
 		IsVerified:     r.IsVerified,
 		CreatedAt:      r.CreatedAt.Time,
 		UpdatedAt:      r.UpdatedAt.Time,
+		Version:        r.Version,
 	}
 }
 
@@ -335,10 +365,14 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, s.q.updateUser,
+	var version int64
+	err = s.db.GetContext(ctx, &version, s.q.updateUser,
 		u.Email, store.CanonicalEmail(u.Email), u.HashedPassword,
 		u.IsActive, u.IsSuperuser, u.IsVerified, s.userTime(u.UpdatedAt), fields, u.ID)
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrUserNotFound
+	case err != nil:
 		// The id does not change, so the only unique column that can clash
 		// is the canonical email.
 		if s.d.IsUniqueViolation(err) {
@@ -346,7 +380,94 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 		}
 		return fault("update user", err)
 	}
-	return mustHaveChanged(res, "update user", store.ErrUserNotFound)
+	u.Version = version
+	return nil
+}
+
+// ChangeUser implements store.UserVersioner: one UPDATE of the columns
+// that change, conditioned on the version (and on the own fields when
+// they change), that increments the version when a security field changes.
+func (s *Store) ChangeUser(ctx context.Context, old, next *store.User) error {
+	var set []string
+	var args []any
+	security := false
+	add := func(col string, v any, sec bool) {
+		set = append(set, col+" = ?")
+		args = append(args, v)
+		security = security || sec
+	}
+	if next.Email != old.Email {
+		add("email", next.Email, true)
+		add(s.ut.canonical, store.CanonicalEmail(next.Email), true)
+	}
+	if next.HashedPassword != old.HashedPassword {
+		add("hashed_password", next.HashedPassword, true)
+	}
+	for _, f := range []struct {
+		col       string
+		old, next bool
+	}{{"is_active", old.IsActive, next.IsActive}, {"is_superuser", old.IsSuperuser, next.IsSuperuser}, {"is_verified", old.IsVerified, next.IsVerified}} {
+		if f.old != f.next {
+			add(f.col, f.next, true)
+		}
+	}
+	oldFields, err := encodeFields(old.Fields)
+	if err != nil {
+		return err
+	}
+	newFields, err := encodeFields(next.Fields)
+	if err != nil {
+		return err
+	}
+	if newFields != oldFields {
+		add(s.ut.fields, newFields, false)
+	}
+	add(s.ut.updated, s.userTime(next.UpdatedAt), false)
+	bump := "0"
+	if security {
+		bump = "1"
+	}
+	q := `UPDATE {users} SET ` + strings.Join(set, ", ") + `, {version} = {version} + ` + bump +
+		` WHERE id = ? AND {version} = ?`
+	args = append(args, old.ID, old.Version)
+	if newFields != oldFields {
+		q += ` AND {fields} = ?`
+		args = append(args, oldFields)
+	}
+	var version int64
+	err = s.db.GetContext(ctx, &version, sqlx.Rebind(s.d.BindType, s.ut.expand(q+` RETURNING {version}`)), args...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return s.conflictOrGone(ctx, old.ID)
+	case err != nil:
+		if s.d.IsUniqueViolation(err) {
+			return store.ErrEmailTaken
+		}
+		return fault("change user", err)
+	}
+	next.Version = version
+	return nil
+}
+
+// BumpUserVersion implements store.UserVersioner.
+func (s *Store) BumpUserVersion(ctx context.Context, id uuid.UUID) (int64, error) {
+	var version int64
+	switch err := s.db.GetContext(ctx, &version, s.q.bumpVersion, id); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, store.ErrUserNotFound
+	case err != nil:
+		return 0, fault("bump user version", err)
+	}
+	return version, nil
+}
+
+// conflictOrGone tells a conditional write that changed nothing apart:
+// the user is gone, or at another version.
+func (s *Store) conflictOrGone(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.UserByID(ctx, id); err != nil {
+		return err
+	}
+	return store.ErrVersionConflict
 }
 
 // DeleteUser implements store.UserStore.
@@ -423,12 +544,16 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 		used = s.t(t.LastUsedAt)
 	}
 	res, err := s.db.ExecContext(ctx, s.q.createToken,
-		t.Hash, s.t(t.CreatedAt), t.SessionID, t.UserAgent, t.IP, used, t.UserID)
+		t.Hash, s.t(t.CreatedAt), t.SessionID, t.UserAgent, t.IP, used, t.UserID, t.UserVersion)
 	if err != nil || !changedRows(res) {
-		return insertOutcome(ctx, "create access token", err, store.ErrUserNotFound, func(ctx context.Context) bool {
+		err := insertOutcome(ctx, "create access token", err, errNotInserted, func(ctx context.Context) bool {
 			_, got, err := s.UserByAccessToken(ctx, t.Hash)
 			return err == nil && got.UserID == t.UserID
 		})
+		if errors.Is(err, errNotInserted) {
+			return s.conflictOrGone(ctx, t.UserID)
+		}
+		return err
 	}
 	return nil
 }
@@ -510,11 +635,18 @@ func (s *Store) DeleteAccessTokensBefore(ctx context.Context, t time.Time) error
 
 // UserForToken implements store.RevocationStore.
 func (s *Store) UserForToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time) (*store.User, error) {
+	// A token without a stamp is held to the cut-off time alone.
+	return s.UserForStampedToken(ctx, userID, tokenID, issuedAt, math.MaxInt64)
+}
+
+// UserForStampedToken implements store.StampedTokenReader, in the one
+// query of UserForToken.
+func (s *Store) UserForStampedToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time, stamp int64) (*store.User, error) {
 	var r struct {
 		userRow
 		Revoked bool `db:"revoked"`
 	}
-	err := s.get(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), tokenID, userID)
+	err := s.get(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), stamp, tokenID, userID)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
