@@ -64,8 +64,9 @@ func TestJWTClaims(t *testing.T) {
 		payload["iat"] != jsonNumber(now.Unix()) || payload["exp"] != jsonNumber(now.Add(time.Hour).Unix()) {
 		t.Errorf("payload = %v", payload)
 	}
-	if len(payload) != 5 {
-		t.Errorf("payload has %d claims, want sub aud exp iat jti", len(payload))
+	// ver: the user's security version the token was issued at.
+	if payload["ver"] != jsonNumber(u.Version) || len(payload) != 6 {
+		t.Errorf("payload = %v, want sub aud exp iat jti ver", payload)
 	}
 }
 

@@ -18,6 +18,12 @@
 // claims), expiry purges, deletion of
 // everything a user owns, time precision, and that strings which look
 // like SQL are stored verbatim.
+// expiry purges, deletion of everything a user owns, time precision, that
+// strings which look like SQL are stored verbatim, and — when the store
+// implements store.UserVersioner — the security version: compare-and-set
+// writes of the changed columns only (one winner of 20 racing writes), the
+// version moving with every security change and OAuth link, and token
+// issuance bound to it.
 package storetest
 
 import (
@@ -105,6 +111,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"OutboxLeaseExpires", testOutboxLeaseExpires},
 		{"OutboxFailAndRetry", testOutboxFailAndRetry},
 		{"OutboxClaimRace", testOutboxClaimRace},
+		{"VersionChangeUser", testVersionChangeUser},
+		{"VersionChangeRace", testVersionChangeRace},
+		{"VersionBump", testVersionBump},
+		{"VersionIssuance", testVersionIssuance},
+		{"VersionStampedTokens", testVersionStampedTokens},
+		{"VersionOAuthLinks", testVersionOAuthLinks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -677,6 +689,18 @@ func testRevokeUserTokens(t *testing.T, s Store) {
 	void(t, s, u, "", cut.Add(-time.Hour))
 	valid(t, s, u, "newer", cut2)
 
+	// Keeping a token after all were ended takes a new security version
+	// (a password change after a deactivation); at the same version, the
+	// ending of every session stands.
+	if v, ok := s.(store.UserVersioner); ok {
+		if err := s.RevokeUserTokens(ctx, u.ID, cut2.Add(time.Minute), "newer"); err != nil {
+			t.Fatalf("RevokeUserTokens keeping a token: %v", err)
+		}
+		void(t, s, u, "newer", cut.Add(-time.Hour))
+		if _, err := v.BumpUserVersion(ctx, u.ID); err != nil {
+			t.Fatalf("BumpUserVersion: %v", err)
+		}
+	}
 	if err := s.RevokeUserTokens(ctx, u.ID, cut2.Add(time.Minute), "newer"); err != nil {
 		t.Fatalf("RevokeUserTokens a third time: %v", err)
 	}

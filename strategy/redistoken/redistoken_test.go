@@ -207,6 +207,12 @@ func TestNoRawToken(t *testing.T) {
 			for _, z := range e.client.ZRangeWithScores(ctx, k, 0, -1).Val() {
 				dump.WriteString(z.Member.(string) + "\n")
 			}
+		case "string": // the version at which sessions ended: a number
+			v := e.client.Get(ctx, k).Val()
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil || !strings.Contains(k, ":v:") {
+				t.Errorf("key %s holds %q", k, v)
+			}
+			dump.WriteString(v + "\n")
 		default:
 			t.Errorf("key %s is a %s", k, typ)
 		}
@@ -642,7 +648,8 @@ func TestWritesRaceEndSessions(t *testing.T) {
 	for _, tok := range toks {
 		expectInvalid(t, b, tok)
 	}
-	if keys := e.keys(t); len(keys) != 0 {
+	// The version at which the sessions ended stays, as long as a token.
+	if keys := e.keys(t); len(keys) != 1 || keys[0] != e.prefix+"v:"+u.ID.String() {
 		t.Errorf("keys left after ending every session: %q", keys)
 	}
 }
