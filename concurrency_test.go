@@ -14,6 +14,8 @@ import (
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/hasher"
 	"github.com/go-authkit/authkit/internal/idptest"
+	"github.com/go-authkit/authkit/limiter"
+	"github.com/go-authkit/authkit/strategy"
 )
 
 // The tests of docs/security.md "Under concurrency": the racing requests
@@ -212,10 +214,10 @@ func TestRaceVerifySingleUse(t *testing.T) {
 func TestRaceLoginDuringReset(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
 		resets, verifies := make(chan string, 1), make(chan string, 1)
-		e := open(withTokens(resets, verifies), withSlowVerify(20*time.Millisecond))
-		backends := []string{"jwt", "refresh", "cookie", "db"}
-		const logins = 12
-		survivors := 0
+		e := open(withTokens(resets, verifies), withSlowVerify(20*time.Millisecond), withRedisBackend(t))
+		backends := []string{"jwt", "refresh", "cookie", "db", "redis"}
+		const logins = 15
+		survivors := map[string]int{}
 		for trial := range trials {
 			email := fmt.Sprintf("gareth%d@camelot.bt", trial)
 			e.register(email, goodPassword)
@@ -230,7 +232,7 @@ func TestRaceLoginDuringReset(t *testing.T) {
 					return
 				}
 				// Spread over ~60 ms around the reset.
-				time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+				time.Sleep(time.Duration(i) * 4 * time.Millisecond)
 				form := url.Values{"username": {email}, "password": {goodPassword}}
 				replies[i], errs[i] = e.send(http.MethodPost, "/auth/"+backends[i%len(backends)]+"/login",
 					"application/x-www-form-urlencoded", form.Encode())
@@ -256,12 +258,12 @@ func TestRaceLoginDuringReset(t *testing.T) {
 					alive = alive || e.refresh(decode(t, r.body)["refresh_token"].(string)).status == http.StatusOK
 				}
 				if alive {
-					survivors++
+					survivors[b]++
 				}
 			}
 		}
-		if survivors > 0 {
-			t.Errorf("%d sessions from logins with the old password outlived the reset (%d trials of %d logins)", survivors, trials, logins)
+		if len(survivors) > 0 {
+			t.Errorf("sessions from logins with the old password outlived the reset, by backend: %v (%d trials of %d logins)", survivors, trials, logins)
 		}
 	})
 }
@@ -476,6 +478,137 @@ func TestOAuthTakeoverByEmailChange(t *testing.T) {
 		}
 		if l := o.links(id); len(l) != 0 {
 			t.Errorf("links of the account after the reset: %+v", l)
+		}
+	})
+}
+
+// withReuseInterval gives the "refresh" backend a reuse interval.
+func withReuseInterval(t *testing.T, d time.Duration) func(*authkit.Config) {
+	return func(c *authkit.Config) {
+		st := c.Users.(testStore)
+		s, err := strategy.NewJWT(strategy.JWTConfig{Secret: []byte("a test secret that is long enough for HS256"), Store: st,
+			Refresh: &strategy.RefreshConfig{Store: st, Users: st, ReuseInterval: d}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range c.Backends {
+			if c.Backends[i].Name == "refresh" {
+				c.Backends[i].Strategy = s
+			}
+		}
+	}
+}
+
+// A benign double refresh (two tabs, a retry): within the reuse interval
+// both presentations get the same successor and the session lives on;
+// strict (0), the second ends the session; after the interval, reuse
+// detection ends it as always.
+func TestRaceDoubleRefresh(t *testing.T) {
+	for _, interval := range []time.Duration{0, 400 * time.Millisecond} {
+		t.Run(interval.String(), func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+				e := open(withReuseInterval(t, interval))
+				for trial := range trials {
+					email := fmt.Sprintf("lamorak%d@camelot.bt", trial)
+					e.register(email, goodPassword)
+					_, tok := e.loginRefresh(email)
+					var replies [2]reply
+					var errs [2]error
+					barrier(2, func(i int) {
+						replies[i], errs[i] = e.send(http.MethodPost, "/auth/refresh/refresh", "application/json", `{"refresh_token":`+q(tok)+`}`)
+					})
+					if errs[0] != nil || errs[1] != nil {
+						t.Fatal(errs)
+					}
+					var next []string
+					for _, r := range replies {
+						if r.status == http.StatusOK {
+							next = append(next, decode(t, r.body)["refresh_token"].(string))
+						} else {
+							expect(t, r, http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+						}
+					}
+					if interval == 0 {
+						// One rotation at most, and the reuse ended the session.
+						if len(next) > 1 {
+							t.Fatalf("strict: %d successes", len(next))
+						}
+						for _, n := range next {
+							expect(t, e.refresh(n), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+						}
+						continue
+					}
+					if len(next) != 2 || next[0] != next[1] {
+						t.Fatalf("within the interval: %d successes, successors equal %v", len(next), len(next) == 2 && next[0] == next[1])
+					}
+					for _, r := range replies {
+						if e.get("/users/me", bearer(decode(t, r.body)["access_token"].(string))).status != http.StatusOK {
+							t.Fatal("an access token of the double refresh does not work")
+						}
+					}
+					// One branch: the successor is the session's current token.
+					var rows int
+					if err := e.db.Get(&rows, e.db.Rebind(`SELECT count(*) FROM authkit_refresh_tokens WHERE used_at IS NULL AND user_id IN
+						(SELECT id FROM authkit_users WHERE email = ?)`), email); err != nil {
+						t.Fatal(err)
+					}
+					if rows != 1 {
+						t.Fatalf("%d current tokens in the session, want 1", rows)
+					}
+					if trial == 0 {
+						// Outside the interval, the old token is a theft again.
+						time.Sleep(interval)
+						expect(t, e.refresh(tok), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+						expect(t, e.refresh(next[0]), http.StatusBadRequest, `{"detail":"REFRESH_TOKEN_INVALID"}`)
+						continue
+					}
+					r := e.refresh(next[0])
+					if r.status != http.StatusOK {
+						t.Fatalf("the successor: %d %s", r.status, r.body)
+					}
+				}
+			})
+		})
+	}
+}
+
+// Refreshes are throttled per address (429 with Retry-After).
+func TestRefreshThrottled(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		e := open(func(c *authkit.Config) {
+			c.Throttle = authkit.Throttle{RefreshPerAddress: limiter.Rule{Limit: 3, Window: time.Minute}}
+		})
+		e.register("dinadan@camelot.bt", goodPassword)
+		_, tok := e.loginRefresh("dinadan@camelot.bt")
+		for range 3 {
+			r := e.refresh(tok)
+			if r.status != http.StatusOK {
+				t.Fatalf("refresh: %d %s", r.status, r.body)
+			}
+			tok = decode(t, r.body)["refresh_token"].(string)
+		}
+		r := e.refresh(tok)
+		expect(t, r, http.StatusTooManyRequests, `{"detail":"TOO_MANY_REQUESTS"}`)
+		if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+			t.Errorf("Retry-After %q", ra)
+		}
+	})
+}
+
+// Changing the email tells the old address, when mail is set up.
+func TestEmailChangeNotice(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		box, withMailer := withMail(t)
+		e := open(withMailer)
+		e.register("enid@camelot.bt", goodPassword)
+		user := e.login("jwt", "enid@camelot.bt", goodPassword)
+		r := e.patchJSON("/users/me", `{"email":"enid@cardiff.bt","current_password":`+q(goodPassword)+`}`, user)
+		if r.status != http.StatusOK || decode(t, r.body)["is_verified"] != false {
+			t.Fatalf("email change: %d %s", r.status, r.body)
+		}
+		msg := box.wait(1)[0]
+		if msg.To != "enid@camelot.bt" || !strings.Contains(msg.Text, "enid@cardiff.bt") || !strings.Contains(msg.HTML, "enid@cardiff.bt") {
+			t.Errorf("notice to %q: %s", msg.To, msg.Text)
 		}
 	})
 }

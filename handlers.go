@@ -84,13 +84,13 @@ func (k *AuthKit) NewAuthRouter(backend string) (*Router, error) {
 			OperationID: "auth:" + b.Name + ".refresh", Tags: []string{"auth"},
 			Description: "Exchanges a refresh token for a new access token and refresh token. Each refresh token is good once: presenting a used one ends its whole session (it was stolen).",
 			Request:     jsonBody(refreshSchema()),
-			Responses:   []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), unavailable()},
+			Responses:   []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), tooLarge(), unprocessable(), throttled(), unavailable()},
 			Handler:     k.handle(k.refresh(b, rf)),
 		}
 		if refusesCrossSite(b) {
 			// The refresh cookie carries the token; no body.
 			route.Request = nil
-			route.Responses = []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), forbidden("Refused: " + crossSite + "."), unavailable()}
+			route.Responses = []openapi.Response{doc.Login, badRequest([]string{"REFRESH_TOKEN_INVALID"}), forbidden("Refused: " + crossSite + "."), throttled(), unavailable()}
 		}
 		routes = append(routes, route)
 	}
@@ -113,6 +113,9 @@ func refresher(b *AuthenticationBackend) strategy.Refresher {
 func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(w http.ResponseWriter, r *http.Request) error {
 	carrier := b.Transport.(transport.RefreshCarrier) // refresher checked it
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := k.takeRefresh(r); err != nil {
+			return err
+		}
 		token := carrier.RefreshToken(r)
 		if token != "" {
 			// A cookie the browser sent on its own: not from another site.
@@ -178,7 +181,7 @@ func (k *AuthKit) UsersRouter() *Router {
 			Request: jsonBody(userUpdateSchema(false, k.cfg.UserFields)),
 			Responses: k.userResponses(http.MethodPatch, false,
 				jsonResponse(http.StatusOK, "The updated user.", user),
-				badRequest(updateCodes, "UPDATE_USER_INVALID_PASSWORD"), tooLarge(), unprocessable()),
+				badRequest(updateCodes, "UPDATE_USER_INVALID_PASSWORD"), conflict(), tooLarge(), unprocessable()),
 			Handler: self(k.handle(k.patchMe)),
 		},
 		Route{
@@ -193,7 +196,7 @@ func (k *AuthKit) UsersRouter() *Router {
 			Request: jsonBody(userUpdateSchema(true, k.cfg.UserFields)),
 			Responses: k.userResponses(http.MethodPatch, true,
 				jsonResponse(http.StatusOK, "The updated user.", user),
-				badRequest([]string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}, "UPDATE_USER_INVALID_PASSWORD"), tooLarge(), unprocessable()),
+				badRequest([]string{"UPDATE_USER_EMAIL_ALREADY_EXISTS"}, "UPDATE_USER_INVALID_PASSWORD"), conflict(), tooLarge(), unprocessable()),
 			Handler: super(k.handle(k.patchUser)),
 		},
 		Route{

@@ -279,6 +279,12 @@ func tooLarge() openapi.Response {
 	return r
 }
 
+func conflict() openapi.Response {
+	r := errorResponse(http.StatusConflict, "The user changed while the update was under way; nothing was written. Read the user again and retry.", "UPDATE_USER_CONFLICT")
+	r.Name = "Conflict"
+	return r
+}
+
 func throttled() openapi.Response {
 	r := errorResponse(http.StatusTooManyRequests, "Too many attempts; try again after Retry-After seconds.", "TOO_MANY_REQUESTS")
 	r.Name = "TooManyRequests"

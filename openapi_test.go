@@ -305,9 +305,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		{post, "/auth/jwt/logout", []int{204, 401, 503}, nil},
 		{post, "/auth/cookie/logout", []int{204, 401, 403, 503}, nil},
 		{get, "/users/me", []int{200, 401, 503}, nil},
-		{patch, "/users/me", []int{200, 400, 401, 403}, []string{"UPDATE_USER_BAD_CURRENT_PASSWORD", "UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD"}},
+		{patch, "/users/me", []int{200, 400, 401, 403, 409}, []string{"UPDATE_USER_BAD_CURRENT_PASSWORD", "UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD"}},
 		{get, "/users/{id}", []int{200, 401, 403, 404, 503}, nil},
-		{patch, "/users/{id}", []int{200, 400, 401, 403, 404}, []string{"UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD"}},
+		{patch, "/users/{id}", []int{200, 400, 401, 403, 404, 409}, []string{"UPDATE_USER_EMAIL_ALREADY_EXISTS", "UPDATE_USER_INVALID_PASSWORD"}},
 		{del, "/users/{id}", []int{204, 401, 403, 404, 503}, nil},
 	} {
 		want := tc.statuses

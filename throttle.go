@@ -48,9 +48,14 @@ type Throttle struct {
 	// its target learns anything. A flood can delay its target's own
 	// reset mail, for one window at most after it stops.
 	MailPerRecipient limiter.Rule
+	// RefreshPerAddress bounds the refreshes (POST /auth/{name}/refresh)
+	// from one address; zero means 120 per minute, well above what the
+	// tabs of one browser need.
+	RefreshPerAddress limiter.Rule
 	// NewLimiter makes the limiter of one rule; name tells the counters
 	// apart ("login-client-account", "login-account", "login-address",
-	// "requests-address", "mail-recipient"). Nil means limiter.NewMemory.
+	// "requests-address", "mail-recipient", "refresh-address"). Nil means
+	// limiter.NewMemory.
 	NewLimiter func(name string, rule limiter.Rule) (limiter.Limiter, error)
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// without them the client address is the connection's.
@@ -61,6 +66,7 @@ type Throttle struct {
 type throttle struct {
 	clientAccount, account, address, requests limiter.Limiter
 	recipients                                limiter.Limiter
+	refresh                                   limiter.Limiter
 	proxies                                   []netip.Prefix
 }
 
@@ -84,6 +90,7 @@ func newThrottle(cfg Throttle) (*throttle, error) {
 		{&t.address, "login-address", cfg.LoginPerAddress, limiter.Rule{Limit: 100, Window: 10 * time.Minute}},
 		{&t.requests, "requests-address", cfg.RequestsPerAddress, limiter.Rule{Limit: 20, Window: 10 * time.Minute}},
 		{&t.recipients, "mail-recipient", cfg.MailPerRecipient, limiter.Rule{Limit: 3, Window: 15 * time.Minute}},
+		{&t.refresh, "refresh-address", cfg.RefreshPerAddress, limiter.Rule{Limit: 120, Window: time.Minute}},
 	} {
 		rule := l.rule
 		if rule == (limiter.Rule{}) {
@@ -168,6 +175,14 @@ func (k *AuthKit) loginSucceeded(r *http.Request, username string) error {
 		return fmt.Errorf("authkit: throttle: %w", err)
 	}
 	return nil
+}
+
+// takeRefresh counts one refresh from r's address.
+func (k *AuthKit) takeRefresh(r *http.Request) error {
+	if k.throttle == nil {
+		return nil
+	}
+	return take(r.Context(), limitStep{k.throttle.refresh, k.client(r)})
 }
 
 // takeRequest counts one request to route from r's address.

@@ -54,6 +54,9 @@ type config struct {
 	shutdownTimeout     time.Duration // -shutdown-timeout: the budget of a stop
 	mailTimeout         time.Duration // -mail-timeout: bound of each attempt to send a mail
 	mailBackoff         time.Duration // -mail-backoff: wait before a mail's first retry
+	// reuseInterval (-refresh-reuse-interval): how long a just-used
+	// refresh token still gets the same successor; 0 is strict.
+	reuseInterval time.Duration
 	// oidc is the provider made from the three oidc fields at start (discovery
 	// needs the network); nil for none.
 	oidc oauth.Provider
@@ -257,7 +260,8 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 	// The jwt backend issues refresh tokens: API clients stay logged in
 	// without keeping the password, and a stolen refresh token is caught.
 	jwtCfg := strategy.JWTConfig{Secret: keys.access, Store: st, Issuer: cfg.issuer,
-		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: cfg.refreshJWT}}
+		Refresh: &strategy.RefreshConfig{Store: st, Users: st, JWTEnvelope: cfg.refreshJWT,
+			ReuseInterval: cfg.reuseInterval}}
 	if cfg.jwtKeys != "" {
 		// Key pairs instead of the secret: other services verify the
 		// access tokens by the published keys (/.well-known/jwks.json).

@@ -122,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&cfg.mailFrom, "mail-from", "Notebooks <no-reply@localhost>", "sender `address` of the mails")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base `URL` of the links in mails (default http://<addr>)")
 	fs.StringVar(&cfg.limits, "limits", "on", "login and abuse throttling: on, or off for local load tests")
+	fs.DurationVar(&cfg.reuseInterval, "refresh-reuse-interval", 0,
+		"how long a just-used refresh token still gets the same successor (two tabs refreshing at once); 0 is strict: a second use ends the session")
 	fs.StringVar(&cfg.redis, "redis", "", "keep cookie tokens and throttle counts in the Redis at `URL`: redis://host:port/db")
 	fs.StringVar(&cfg.oidcIssuer, "oidc-issuer", "", "offer login through the OpenID Connect issuer at `URL`")
 	fs.StringVar(&cfg.oidcClientID, "oidc-client-id", "", "client `ID` at the OpenID Connect issuer (secret from AUTHKIT_OIDC_CLIENT_SECRET)")
