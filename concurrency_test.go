@@ -572,25 +572,43 @@ func TestRaceDoubleRefresh(t *testing.T) {
 	}
 }
 
-// Refreshes are throttled per address (429 with Retry-After).
+// Refreshes are throttled per address and per session (429 with
+// Retry-After); another session from the same address is not held back
+// by one session's limit.
 func TestRefreshThrottled(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
-		e := open(func(c *authkit.Config) {
-			c.Throttle = authkit.Throttle{RefreshPerAddress: limiter.Rule{Limit: 3, Window: time.Minute}}
-		})
-		e.register("dinadan@camelot.bt", goodPassword)
-		_, tok := e.loginRefresh("dinadan@camelot.bt")
-		for range 3 {
-			r := e.refresh(tok)
-			if r.status != http.StatusOK {
-				t.Fatalf("refresh: %d %s", r.status, r.body)
+		for _, rule := range []string{"address", "session"} {
+			e := open(func(c *authkit.Config) {
+				three := limiter.Rule{Limit: 3, Window: time.Minute}
+				if rule == "address" {
+					c.Throttle = authkit.Throttle{RefreshPerAddress: three}
+				} else {
+					c.Throttle = authkit.Throttle{RefreshPerSession: three}
+				}
+			})
+			email := "dinadan." + rule + "@camelot.bt"
+			e.register(email, goodPassword)
+			_, tok := e.loginRefresh(email)
+			_, other := e.loginRefresh(email)
+			for range 3 {
+				r := e.refresh(tok)
+				if r.status != http.StatusOK {
+					t.Fatalf("%s: refresh: %d %s", rule, r.status, r.body)
+				}
+				tok = decode(t, r.body)["refresh_token"].(string)
 			}
-			tok = decode(t, r.body)["refresh_token"].(string)
-		}
-		r := e.refresh(tok)
-		expect(t, r, http.StatusTooManyRequests, `{"detail":"TOO_MANY_REQUESTS"}`)
-		if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
-			t.Errorf("Retry-After %q", ra)
+			r := e.refresh(tok)
+			expect(t, r, http.StatusTooManyRequests, `{"detail":"TOO_MANY_REQUESTS"}`)
+			if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+				t.Errorf("%s: Retry-After %q", rule, ra)
+			}
+			want := http.StatusOK
+			if rule == "address" {
+				want = http.StatusTooManyRequests
+			}
+			if r := e.refresh(other); r.status != want {
+				t.Errorf("%s: another session: %d %s, want %d", rule, r.status, r.body, want)
+			}
 		}
 	})
 }

@@ -113,7 +113,8 @@ func refresher(b *AuthenticationBackend) strategy.Refresher {
 func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(w http.ResponseWriter, r *http.Request) error {
 	carrier := b.Transport.(transport.RefreshCarrier) // refresher checked it
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := k.takeRefresh(r); err != nil {
+		gated, err := k.takeRefresh(r)
+		if err != nil {
 			return err
 		}
 		token := carrier.RefreshToken(r)
@@ -134,7 +135,7 @@ func (k *AuthKit) refresh(b *AuthenticationBackend, rf strategy.Refresher) func(
 				return err
 			}
 		}
-		ctx := strategy.WithClient(r.Context(), strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
+		ctx := strategy.WithClient(gated, strategy.Client{UserAgent: r.UserAgent(), IP: k.client(r)})
 		u, access, next, err := rf.Refresh(ctx, token)
 		switch {
 		case errors.Is(err, strategy.ErrRefreshReused):

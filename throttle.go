@@ -11,6 +11,7 @@ import (
 	"github.com/go-authkit/authkit/internal/httpjson"
 	"github.com/go-authkit/authkit/limiter"
 	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
 )
 
 // Throttle configures the throttling of logins and of the routes that send
@@ -52,10 +53,15 @@ type Throttle struct {
 	// from one address; zero means 120 per minute, well above what the
 	// tabs of one browser need.
 	RefreshPerAddress limiter.Rule
+	// RefreshPerSession bounds the refreshes of one session (a refresh
+	// token family), from anywhere; zero means 30 per minute. Counted
+	// when the strategy's store can read a token before rotating it
+	// (store.RefreshTokenReader, as the SQL stores do).
+	RefreshPerSession limiter.Rule
 	// NewLimiter makes the limiter of one rule; name tells the counters
 	// apart ("login-client-account", "login-account", "login-address",
-	// "requests-address", "mail-recipient", "refresh-address"). Nil means
-	// limiter.NewMemory.
+	// "requests-address", "mail-recipient", "refresh-address",
+	// "refresh-session"). Nil means limiter.NewMemory.
 	NewLimiter func(name string, rule limiter.Rule) (limiter.Limiter, error)
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// without them the client address is the connection's.
@@ -66,7 +72,7 @@ type Throttle struct {
 type throttle struct {
 	clientAccount, account, address, requests limiter.Limiter
 	recipients                                limiter.Limiter
-	refresh                                   limiter.Limiter
+	refresh, refreshSession                   limiter.Limiter
 	proxies                                   []netip.Prefix
 }
 
@@ -91,6 +97,7 @@ func newThrottle(cfg Throttle) (*throttle, error) {
 		{&t.requests, "requests-address", cfg.RequestsPerAddress, limiter.Rule{Limit: 20, Window: 10 * time.Minute}},
 		{&t.recipients, "mail-recipient", cfg.MailPerRecipient, limiter.Rule{Limit: 3, Window: 15 * time.Minute}},
 		{&t.refresh, "refresh-address", cfg.RefreshPerAddress, limiter.Rule{Limit: 120, Window: time.Minute}},
+		{&t.refreshSession, "refresh-session", cfg.RefreshPerSession, limiter.Rule{Limit: 30, Window: time.Minute}},
 	} {
 		rule := l.rule
 		if rule == (limiter.Rule{}) {
@@ -177,12 +184,19 @@ func (k *AuthKit) loginSucceeded(r *http.Request, username string) error {
 	return nil
 }
 
-// takeRefresh counts one refresh from r's address.
-func (k *AuthKit) takeRefresh(r *http.Request) error {
-	if k.throttle == nil {
-		return nil
+// takeRefresh counts one refresh from r's address, and returns the
+// request's context with the gate that counts it against its session.
+func (k *AuthKit) takeRefresh(r *http.Request) (context.Context, error) {
+	t := k.throttle
+	if t == nil {
+		return r.Context(), nil
 	}
-	return take(r.Context(), limitStep{k.throttle.refresh, k.client(r)})
+	if err := take(r.Context(), limitStep{t.refresh, k.client(r)}); err != nil {
+		return nil, err
+	}
+	return strategy.WithRefreshGate(r.Context(), func(ctx context.Context, family string) error {
+		return take(ctx, limitStep{t.refreshSession, family})
+	}), nil
 }
 
 // takeRequest counts one request to route from r's address.

@@ -266,6 +266,15 @@ type RefreshTokenStore interface {
 	DeleteRefreshTokensBefore(ctx context.Context, t time.Time) error
 }
 
+// RefreshTokenReader is implemented by refresh token stores that can read
+// one token's record without rotating it, for throttling refreshes per
+// session before the rotation.
+type RefreshTokenReader interface {
+	// RefreshToken returns the record of the token with hash, used or
+	// not; ErrTokenNotFound when there is none.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+}
+
 // OAuthAccount links a user to an account at an OAuth2 / OpenID Connect
 // provider. The provider's tokens are kept, as FastAPI Users keeps them,
 // so that the application can call the provider's API on the user's

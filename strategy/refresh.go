@@ -70,6 +70,37 @@ type Refresher interface {
 	Refresh(ctx context.Context, refreshToken string) (u *store.User, access, refresh string, err error)
 }
 
+// RefreshGate decides, before a rotation, whether the session familyID
+// may be refreshed now; its error is Refresh's. authkit's refresh route
+// puts one in the context to throttle refreshes per session.
+type RefreshGate func(ctx context.Context, familyID string) error
+
+type gateKey struct{}
+
+// WithRefreshGate returns ctx carrying g, which Refresh consults when
+// its store is a store.RefreshTokenReader.
+func WithRefreshGate(ctx context.Context, g RefreshGate) context.Context {
+	return context.WithValue(ctx, gateKey{}, g)
+}
+
+// gate runs the context's RefreshGate, if any, for the token with hash.
+// An unknown token passes: the rotation refuses it.
+func (r *refresher) gate(ctx context.Context, hash string) error {
+	g, _ := ctx.Value(gateKey{}).(RefreshGate)
+	rd, ok := r.store.(store.RefreshTokenReader)
+	if g == nil || !ok {
+		return nil
+	}
+	t, err := rd.RefreshToken(ctx, hash)
+	switch {
+	case errors.Is(err, store.ErrTokenNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("strategy: jwt: refresh: %w", err)
+	}
+	return g(ctx, t.FamilyID)
+}
+
 type refresher struct {
 	store          store.RefreshTokenStore
 	users          store.UserStore
@@ -167,6 +198,9 @@ func (j *JWT) Refresh(ctx context.Context, refreshToken string) (*store.User, st
 	hash, ok := OpaqueTokenHash(refreshToken)
 	if !ok {
 		return nil, "", "", fmt.Errorf("%w: malformed refresh token", ErrInvalidToken)
+	}
+	if err := j.refresh.gate(ctx, hash); err != nil {
+		return nil, "", "", err
 	}
 	next, nextHash, err := NewOpaqueToken()
 	if err != nil {

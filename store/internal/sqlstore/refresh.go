@@ -175,6 +175,18 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next store.
 	return used.token(), nil
 }
 
+// RefreshToken implements store.RefreshTokenReader.
+func (s *Store) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	var r refreshRow
+	switch err := s.get(ctx, &r, s.q.refresh.byHash, hash); {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.RefreshToken{}, store.ErrTokenNotFound
+	case err != nil:
+		return store.RefreshToken{}, fault("refresh token", err)
+	}
+	return r.token(), nil
+}
+
 // RefreshFamilies implements store.RefreshTokenStore. A family whose
 // every token is used (a reuse the caller has not ended yet) has no
 // current token and is not listed.

@@ -44,6 +44,7 @@ var (
 	_ store.Migrator           = (*Store)(nil)
 	_ store.UserVersioner      = (*Store)(nil)
 	_ store.StampedTokenReader = (*Store)(nil)
+	_ store.RefreshTokenReader = (*Store)(nil)
 )
 
 // New returns a Store over db, keeping its users where sc says, each call
