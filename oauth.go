@@ -20,7 +20,6 @@ import (
 	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
-	"github.com/go-authkit/authkit/transport"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
@@ -437,11 +436,12 @@ func (f *oauthFlow) account(r *http.Request, verifier string) (oauth.Account, *o
 	return acct, tok, nil
 }
 
-// link stores the link of u to the provider account, with its tokens.
-func (f *oauthFlow) link(ctx context.Context, u *User, acct oauth.Account, tok *oauth2.Token) error {
+// link stores the link of u to the provider account, with its tokens,
+// and returns the id a new link gets (an existing one keeps its own).
+func (f *oauthFlow) link(ctx context.Context, u *User, acct oauth.Account, tok *oauth2.Token) (uuid.UUID, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return err
+		return uuid.Nil, err
 	}
 	now := f.k.manager.timestamp()
 	err = f.links.UpsertOAuthAccount(ctx, store.OAuthAccount{
@@ -450,9 +450,9 @@ func (f *oauthFlow) link(ctx context.Context, u *User, acct oauth.Account, tok *
 		CreatedAt: now, UpdatedAt: now,
 	})
 	if errors.Is(err, store.ErrOAuthAccountTaken) {
-		return errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
+		return uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
 	}
-	return err
+	return id, err
 }
 
 func (f *oauthFlow) callback(w http.ResponseWriter, r *http.Request) error {
@@ -470,15 +470,17 @@ func (f *oauthFlow) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, linked, err := f.userFor(r, acct)
+	u, linkID, err := f.userFor(r, acct)
 	if err != nil {
 		return err
 	}
-	if err := f.link(r.Context(), u, acct, tok); err != nil {
+	newID, err := f.link(r.Context(), u, acct, tok)
+	if err != nil {
 		return err
 	}
-	if !linked {
+	if linkID == uuid.Nil {
 		f.k.audit(r, "oauth.link", u, "provider", f.provider.Name(), "account_id", acct.ID)
+		linkID = newID
 	}
 	if !u.IsActive {
 		f.k.audit(r, "login.failure", u, "backend", f.backend.Name, "provider", sc.Provider, "reason", "inactive")
@@ -493,12 +495,51 @@ func (f *oauthFlow) callback(w http.ResponseWriter, r *http.Request) error {
 	if sc.RedirectTo != "" && slices.Contains(f.redirects, sc.RedirectTo) {
 		w = &redirectWriter{ResponseWriter: w, to: sc.RedirectTo}
 	}
-	return f.k.issueLogin(w, r, f.backend, u, "provider", sc.Provider)
+	// The token is issued only against the user as read; when the user
+	// changed since (the new link itself moves the version on), it is
+	// read again — provided the provider account is still linked to it by
+	// the same link: a reset that removed the link meanwhile is not undone
+	// by this callback's upsert putting it back.
+	for attempt := 0; ; attempt++ {
+		err := f.k.issueLogin(w, r, f.backend, u, "provider", sc.Provider)
+		if !errors.Is(err, strategy.ErrStaleUser) || attempt == maxIssueAttempts-1 {
+			return err
+		}
+		if u, err = f.stillLinked(r, acct, linkID); err != nil {
+			return err
+		}
+	}
+}
+
+// stillLinked reads again the user that the link linkID links the
+// provider account to, and checks it may still log in.
+func (f *oauthFlow) stillLinked(r *http.Request, acct oauth.Account, linkID uuid.UUID) (*User, error) {
+	ctx := r.Context()
+	l, err := f.links.OAuthAccountByProvider(ctx, f.provider.Name(), acct.ID)
+	switch {
+	case errors.Is(err, store.ErrOAuthAccountNotFound):
+		return nil, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+	case err != nil:
+		return nil, err
+	case l.ID != linkID:
+		f.k.audit(r, "login.failure", nil, "backend", f.backend.Name, "provider", f.provider.Name(), "reason", "link_replaced")
+		return nil, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+	}
+	u, err := f.k.manager.Get(ctx, l.UserID)
+	switch {
+	case errors.Is(err, store.ErrUserNotFound), err == nil && !u.IsActive:
+		return nil, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+	case err != nil:
+		return nil, err
+	case f.k.cfg.RequireVerification && !u.IsVerified:
+		return nil, errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
+	}
+	return u, nil
 }
 
 // userFor finds or creates the local user of the provider account, and
-// says whether the account was linked to it already.
-func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, bool, error) {
+// returns the id of the link found (uuid.Nil when there is none yet).
+func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, uuid.UUID, error) {
 	ctx := r.Context()
 	linked, err := f.links.OAuthAccountByProvider(ctx, f.provider.Name(), acct.ID)
 	switch {
@@ -506,30 +547,30 @@ func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, bool, e
 		u, err := f.k.manager.Get(ctx, linked.UserID)
 		if errors.Is(err, store.ErrUserNotFound) {
 			// Deleted since: the link went with it, or is going.
-			return nil, true, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
+			return nil, uuid.Nil, errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
 		}
-		return u, true, err
+		return u, linked.ID, err
 	case !errors.Is(err, store.ErrOAuthAccountNotFound):
-		return nil, false, err
+		return nil, uuid.Nil, err
 	}
 	if acct.Email == "" {
-		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		return nil, uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
 	}
 	if !acct.EmailVerified && !f.opts.AllowUnverifiedEmail {
 		f.k.audit(r, "oauth.email_not_verified", nil, "provider", f.provider.Name())
-		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_EMAIL_NOT_VERIFIED")
+		return nil, uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_EMAIL_NOT_VERIFIED")
 	}
 	existing, err := f.k.manager.GetByEmail(ctx, acct.Email)
 	switch {
 	case err == nil:
 		if f.opts.AssociateByEmail && acct.EmailVerified && existing.IsVerified {
 			f.k.audit(r, "oauth.associate_by_email", existing, "provider", f.provider.Name())
-			return existing, false, nil
+			return existing, uuid.Nil, nil
 		}
 		f.k.audit(r, "oauth.user_exists", existing, "provider", f.provider.Name())
-		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
+		return nil, uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
 	case !errors.Is(err, store.ErrUserNotFound):
-		return nil, false, err
+		return nil, uuid.Nil, err
 	}
 	// A password nobody knows: the account logs in through the provider
 	// until its owner sets one by the reset flow.
@@ -539,14 +580,14 @@ func (f *oauthFlow) userFor(r *http.Request, acct oauth.Account) (*User, bool, e
 	}, r)
 	switch {
 	case errors.Is(err, ErrUserAlreadyExists):
-		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
+		return nil, uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_USER_ALREADY_EXISTS")
 	case errors.Is(err, ErrInvalidEmail):
-		return nil, false, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		return nil, uuid.Nil, errDetail(http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
 	case err != nil:
-		return nil, false, err
+		return nil, uuid.Nil, err
 	}
 	f.k.audit(r, "register", u, "provider", f.provider.Name())
-	return u, false, nil
+	return u, uuid.Nil, nil
 }
 
 func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, verifier string) error {
@@ -561,7 +602,7 @@ func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, v
 	if err != nil {
 		return err
 	}
-	if err := f.link(r.Context(), u, acct, tok); err != nil {
+	if _, err := f.link(r.Context(), u, acct, tok); err != nil {
 		return err
 	}
 	f.k.audit(r, "oauth.associate", u, "provider", f.provider.Name())
@@ -570,24 +611,11 @@ func (f *oauthFlow) associate(w http.ResponseWriter, r *http.Request, subject, v
 	return nil
 }
 
-// issueLogin logs u in through b, as the password login does. The user
-// is read again after a change since u was (the link just stored moves
-// the version on): issuance is bound to that reading.
+// issueLogin logs u in through b, as the password login does;
+// strategy.ErrStaleUser, before anything is written, when u changed since
+// it was read.
 func (k *AuthKit) issueLogin(w http.ResponseWriter, r *http.Request, b *AuthenticationBackend, u *User, attrs ...any) error {
-	var login transport.Login
-	var err error
-	for attempt := 0; ; attempt++ {
-		login, err = k.issue(r, b, u)
-		if !errors.Is(err, strategy.ErrStaleUser) || attempt == maxIssueAttempts-1 {
-			break
-		}
-		if u, err = k.manager.Get(r.Context(), u.ID); err != nil {
-			return err
-		}
-		if !u.IsActive || k.cfg.RequireVerification && !u.IsVerified {
-			return errDetail(http.StatusBadRequest, "LOGIN_BAD_CREDENTIALS")
-		}
-	}
+	login, err := k.issue(r, b, u)
 	if err != nil {
 		return err
 	}
