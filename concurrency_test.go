@@ -46,8 +46,8 @@ func barrier(n int, fn func(i int)) {
 	done.Wait()
 }
 
-// send is env.do for goroutines other than the test's: errors come back
-// instead of failing the test.
+// send is env.do that returns its errors instead of failing the test,
+// for goroutines other than the test's.
 func (e *env) send(method, path, contentType, body string, creds ...cred) (reply, error) {
 	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -66,6 +66,22 @@ func (e *env) send(method, path, contentType, body string, creds ...cred) (reply
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return reply{status: res.StatusCode, header: res.Header, body: string(b)}, err
+}
+
+// raceJSON posts n JSON bodies to path at once, behind a barrier.
+func (e *env) raceJSON(n int, path string, body func(i int) string) []reply {
+	e.t.Helper()
+	replies := make([]reply, n)
+	errs := make([]error, n)
+	barrier(n, func(i int) {
+		replies[i], errs[i] = e.send(http.MethodPost, path, "application/json", body(i))
+	})
+	for _, err := range errs {
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return replies
 }
 
 // slowHasher verifies as slowly as production's argon2id does, so that a
@@ -130,18 +146,12 @@ func TestRaceResetTokenSingleUse(t *testing.T) {
 			email := fmt.Sprintf("lancelot%d@camelot.bt", trial)
 			e.register(email, goodPassword)
 			tok := e.resetToken(email, resets)
-			replies := make([]reply, n)
-			errs := make([]error, n)
-			barrier(n, func(i int) {
-				replies[i], errs[i] = e.send(http.MethodPost, "/auth/reset-password", "application/json",
-					`{"token":`+q(tok)+`,"password":`+q(fmt.Sprintf("new password number %d", i))+`}`)
+			replies := e.raceJSON(n, "/auth/reset-password", func(i int) string {
+				return `{"token":` + q(tok) + `,"password":` + q(fmt.Sprintf("new password number %d", i)) + `}`
 			})
 			won := -1
 			ok := true
 			for i, r := range replies {
-				if errs[i] != nil {
-					t.Fatal(errs[i])
-				}
 				switch {
 				case r.status == http.StatusOK:
 					if won >= 0 {
@@ -181,16 +191,9 @@ func TestRaceVerifySingleUse(t *testing.T) {
 			email := fmt.Sprintf("percival%d@camelot.bt", trial)
 			e.register(email, goodPassword)
 			tok := e.verifyToken(email, verifies)
-			replies := make([]reply, n)
-			errs := make([]error, n)
-			barrier(n, func(i int) {
-				replies[i], errs[i] = e.send(http.MethodPost, "/auth/verify", "application/json", `{"token":`+q(tok)+`}`)
-			})
+			replies := e.raceJSON(n, "/auth/verify", func(int) string { return `{"token":` + q(tok) + `}` })
 			wins := 0
 			for i, r := range replies {
-				if errs[i] != nil {
-					t.Fatal(errs[i])
-				}
 				switch {
 				case r.status == http.StatusOK:
 					wins++
@@ -512,14 +515,7 @@ func TestRaceDoubleRefresh(t *testing.T) {
 					email := fmt.Sprintf("lamorak%d@camelot.bt", trial)
 					e.register(email, goodPassword)
 					_, tok := e.loginRefresh(email)
-					var replies [2]reply
-					var errs [2]error
-					barrier(2, func(i int) {
-						replies[i], errs[i] = e.send(http.MethodPost, "/auth/refresh/refresh", "application/json", `{"refresh_token":`+q(tok)+`}`)
-					})
-					if errs[0] != nil || errs[1] != nil {
-						t.Fatal(errs)
-					}
+					replies := e.raceJSON(2, "/auth/refresh/refresh", func(int) string { return `{"refresh_token":` + q(tok) + `}` })
 					var next []string
 					for _, r := range replies {
 						if r.status == http.StatusOK {

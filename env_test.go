@@ -182,26 +182,11 @@ func bearer(token string) cred {
 
 func (e *env) do(method, path, contentType, body string, creds ...cred) reply {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	r, err := e.send(method, path, contentType, body, creds...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for _, c := range creds {
-		c(req)
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return reply{status: res.StatusCode, header: res.Header, body: string(b)}
+	return r
 }
 
 func (e *env) postJSON(path, body string, creds ...cred) reply {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 )
 
 // oauthColumns lists the columns of authkit_oauth_accounts in the order of
@@ -163,32 +164,23 @@ func (s *Store) OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]st
 
 // DeleteOAuthAccount implements store.OAuthAccountStore.
 // A link removed increments the user's version, in the same transaction.
-func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) (err error) {
+func (s *Store) DeleteOAuthAccount(ctx context.Context, userID uuid.UUID, provider, accountID string) error {
 	const op = "delete oauth account"
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fault(op, err)
-	}
-	defer func() {
+	return s.inTx(ctx, op, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID)
 		if err != nil {
-			_ = tx.Rollback()
+			return fault(op, err)
 		}
-	}()
-	res, err := tx.ExecContext(ctx, s.q.oauth.delete, userID, provider, accountID)
-	if err != nil {
-		return fault(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fault(op, err)
-	} else if n > 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return fault(op, err)
+		} else if n == 0 {
+			return nil // no link: no new version
+		}
 		if _, err := tx.ExecContext(ctx, s.q.bumpVersion, userID); err != nil {
 			return fault(op, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fault(op, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // UseOAuthState implements store.OAuthStateStore.

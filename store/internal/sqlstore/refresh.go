@@ -205,31 +205,21 @@ func (s *Store) DeleteRefreshFamily(ctx context.Context, userID uuid.UUID, famil
 // It locks the user's row first (PostgreSQL), so that a rotation running
 // now either ends before the delete, which then takes its new token, or
 // waits and finds its family gone.
-func (s *Store) DeleteUserRefreshFamilies(ctx context.Context, userID uuid.UUID, keepFamilyID string) (_ []store.RefreshToken, err error) {
+func (s *Store) DeleteUserRefreshFamilies(ctx context.Context, userID uuid.UUID, keepFamilyID string) ([]store.RefreshToken, error) {
 	const op = "delete user refresh families"
 	if !s.d.RowLocks {
 		return s.refreshTokens(ctx, s.db, op, s.q.refresh.deleteFamilies, true, userID, keepFamilyID, keepFamilyID)
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fault(op, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
+	var out []store.RefreshToken
+	err := s.inTx(ctx, op, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q.lockUser, userID); err != nil {
+			return fault(op, err)
 		}
-	}()
-	if _, err := tx.ExecContext(ctx, s.q.lockUser, userID); err != nil {
-		return nil, fault(op, err)
-	}
-	out, err := s.refreshTokens(ctx, tx, op, s.q.refresh.deleteFamilies, true, userID, keepFamilyID, keepFamilyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fault(op, err)
-	}
-	return out, nil
+		var err error
+		out, err = s.refreshTokens(ctx, tx, op, s.q.refresh.deleteFamilies, true, userID, keepFamilyID, keepFamilyID)
+		return err
+	})
+	return out, err
 }
 
 // refreshTokens runs a query that yields refresh token rows. RETURNING

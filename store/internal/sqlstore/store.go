@@ -511,6 +511,23 @@ func changedRows(res sql.Result) bool {
 	return err != nil || n > 0
 }
 
+// inTx runs fn in a transaction, committed when fn returns nil; fn's
+// error is returned as it is.
+func (s *Store) inTx(ctx context.Context, op string, fn func(*sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fault(op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fault(op, err)
+	}
+	return nil
+}
+
 // mustHaveChanged returns notFound when res changed no row.
 func mustHaveChanged(res sql.Result, op string, notFound error) error {
 	n, err := res.RowsAffected()
