@@ -653,3 +653,38 @@ func TestWritesRaceEndSessions(t *testing.T) {
 		t.Errorf("keys left after ending every session: %q", keys)
 	}
 }
+
+// A login that authenticated before the user's sessions were ended — at
+// an older security version — stores no token after the ending.
+func TestWriteAfterEndSessionsAtNewerVersion(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	s := e.strategy(t, redistoken.Config{})
+	u := newUser(t, e.users)
+	before := *u // as a login read it
+	old, err := s.Write(ctx, &before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.BumpUserVersion(ctx, u.ID); err != nil { // a reset
+		t.Fatal(err)
+	}
+	if err := s.EndSessions(ctx, u.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	expectInvalid(t, s, old)
+	if tok, err := s.Write(ctx, &before); !errors.Is(err, strategy.ErrStaleUser) || tok != "" {
+		t.Fatalf("Write at the old version = %q, %v; want ErrStaleUser", tok, err)
+	}
+	fresh, err := e.users.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Write(ctx, fresh)
+	if err != nil {
+		t.Fatalf("Write at the new version: %v", err)
+	}
+	if got, err := s.Read(ctx, tok); err != nil || got.ID != u.ID {
+		t.Fatalf("Read = %v, %v", got, err)
+	}
+}
