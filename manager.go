@@ -292,7 +292,10 @@ func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
 
 // UpdateOwn applies a self-service update: only the email and the password,
 // and — unless Config.NoCurrentPassword — only with the right current
-// password. Privileged fields in upd are ignored.
+// password. Privileged fields in upd are ignored. When the user changed
+// while it was under way, a change of the email or password is refused
+// (ErrUpdateConflict): it was authorised against the user as it was; one
+// of own fields alone is re-applied.
 func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requireCurrent bool, r *http.Request) (*User, error) {
 	upd.IsActive, upd.IsSuperuser, upd.IsVerified = nil, nil, nil
 	upd.Fields = m.ownFields(upd.Fields)
@@ -307,7 +310,7 @@ func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requir
 			return nil, ErrBadCurrentPassword
 		}
 	}
-	return m.Update(ctx, u, upd, r)
+	return m.update(ctx, u, upd, r, false)
 }
 
 // checkPassword verifies pw against u's hash. Its error is a fault or
