@@ -35,7 +35,10 @@ const FastAPIUsersTable = sqlstore.FastAPIUsersTable
 //     email (FastAPI Users' index on email is case-sensitive) it fails with
 //     an error wrapping store.ErrEmailTaken that names their ids, and
 //     changes nothing;
-//   - creates authkit's token tables beside the table.
+//   - creates authkit's token tables beside the table;
+//   - later migrations add authkit_fields (the application's own fields)
+//     and authkit_version (the security stamp, store.User.Version), both
+//     NOT NULL with defaults.
 //
 // FastAPI Users' accesstoken table is never read: it holds raw tokens,
 // which authkit does not accept, so database-strategy sessions (and JWTs
