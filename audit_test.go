@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/idptest"
+	"github.com/go-authkit/authkit/mail/mailtest"
 	"github.com/google/uuid"
 )
 
@@ -177,10 +179,23 @@ func TestAuditAccountChanges(t *testing.T) {
 		expect(t, o.do(http.MethodDelete, "/users/"+kayID, "", "", admin), http.StatusNoContent, "")
 		log.expectEvent(t, map[string]any{"event": "user.delete", "user_id": kayID, "actor_id": root})
 
-		// A reset mail's token, used.
+		// The provider's tokens, before the reset removes the link.
+		links := o.links(id)
+		if len(links) != 1 {
+			t.Fatalf("links %+v", links)
+		}
+
+		// A reset mail's token, used. (The other mail is the notice of the
+		// email change, to the old address.)
 		o.postJSON("/auth/forgot-password", `{"email":"gawain@round.table"}`)
-		reset := token(t, box.wait(1)[0], "/reset-password")
+		msgs := box.wait(2)
+		i := slices.IndexFunc(msgs, func(m mailtest.Message) bool { return m.To == "gawain@round.table" })
+		if i < 0 {
+			t.Fatalf("no reset mail among %d", len(msgs))
+		}
+		reset := token(t, msgs[i], "/reset-password")
 		expect(t, o.postJSON("/auth/reset-password", `{"token":`+q(reset)+`,"password":"reset-secret-phrase-5"}`), http.StatusOK, `null`)
+		log.expectEvent(t, map[string]any{"event": "oauth.unlink", "user_id": id, "provider": "oidc", "account_id": arthur.Sub, "reason": "password_reset"})
 
 		// No secret in the log: passwords (tried, set, reset), hashes,
 		// access, refresh, session and reset tokens, the OAuth state,
@@ -190,10 +205,6 @@ func TestAuditAccountChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		cb, _ := url.Parse(s.callback)
-		links := o.links(id)
-		if len(links) != 1 {
-			t.Fatalf("links %+v", links)
-		}
 		secrets := []string{first, second, guessed, byAdmin, "reset-secret-phrase-5", u.HashedPassword,
 			access, refreshToken, cookie.Value, reset, kayAccess,
 			cb.Query().Get("state"), cb.Query().Get("code"), s.cookie.Value, links[0].AccessToken, links[0].RefreshToken}

@@ -183,7 +183,9 @@ func (m *Manager) unlinkAll(ctx context.Context, userID uuid.UUID) error {
 		if err := links.DeleteOAuthAccount(ctx, userID, a.Provider, a.AccountID); err != nil {
 			return err
 		}
-		m.log.InfoContext(ctx, "authkit: oauth link removed by a password reset", "user_id", userID, "provider", a.Provider)
+		// An audit event like the routes' (no request here: no client).
+		m.log.InfoContext(ctx, "authkit audit", "event", "oauth.unlink", "user_id", userID.String(),
+			"provider", a.Provider, "account_id", a.AccountID, "reason", "password_reset")
 	}
 	return nil
 }
