@@ -1,6 +1,7 @@
 package authkit_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,13 +18,18 @@ import (
 // parameter through the mux's own parameter API.
 type mountFunc func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler
 
+// Each mux mounts authkit the way its own users mount a handler: no
+// http.StripPrefix anywhere (the routers find their mount point).
 var muxes = map[string]mountFunc{
-	"net/http ServeMux": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+	"net/http ServeMux, authkit.Mount": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
 		m := http.NewServeMux()
-		authkit.Mount(m, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
-		authkit.Mount(m, "/auth/jwt", kit.AuthRouter("jwt"))
-		authkit.Mount(m, "/auth/cookie", kit.AuthRouter("cookie"))
-		authkit.Mount(m, "/users", kit.UsersRouter())
+		// One router at a time on /auth: Mount merges them.
+		for _, r := range []*authkit.Router{kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()} {
+			must(authkit.Mount(m, "/auth", r))
+		}
+		must(authkit.Mount(m, "/auth/jwt", mustRouter(kit.AuthRouter("jwt"))))
+		must(authkit.Mount(m, "/auth/cookie", mustRouter(kit.AuthRouter("cookie"))))
+		must(authkit.Mount(m, "/users", kit.UsersRouter()))
 		m.Handle("GET /api/whoami", kit.CurrentActiveUser(whoami))
 		m.Handle("GET /api/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin))
 		m.Handle("GET /api/items/{id}", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,36 +37,101 @@ var muxes = map[string]mountFunc{
 		})))
 		return m
 	},
-	"chi": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+	"net/http ServeMux, Handle": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+		m := http.NewServeMux()
+		m.Handle("/auth/", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
+		m.Handle("/auth/jwt/", mustRouter(kit.AuthRouter("jwt")))
+		m.Handle("/auth/cookie/", mustRouter(kit.AuthRouter("cookie")))
+		m.Handle("/users/", kit.UsersRouter())
+		m.Handle("GET /api/whoami", kit.CurrentActiveUser(whoami))
+		m.Handle("GET /api/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin))
+		m.Handle("GET /api/items/{id}", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, r.PathValue("id"))
+		})))
+		return m
+	},
+	"chi Mount": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
 		r := chi.NewRouter()
-		r.Mount("/auth/jwt", http.StripPrefix("/auth/jwt", kit.AuthRouter("jwt")))
-		r.Mount("/auth/cookie", http.StripPrefix("/auth/cookie", kit.AuthRouter("cookie")))
-		r.Mount("/auth", http.StripPrefix("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter())))
-		r.Mount("/users", http.StripPrefix("/users", kit.UsersRouter()))
-		r.Route("/api", func(r chi.Router) {
-			r.Group(func(r chi.Router) {
-				r.Use(kit.CurrentActiveUser)
-				r.Get("/whoami", whoami.ServeHTTP)
-				r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, chi.URLParam(r, "id")) })
-			})
-			r.With(kit.CurrentUser(authkit.Require{Active: true, Superuser: true})).Get("/admin", admin.ServeHTTP)
+		r.Mount("/auth/jwt", mustRouter(kit.AuthRouter("jwt")))
+		r.Mount("/auth/cookie", mustRouter(kit.AuthRouter("cookie")))
+		r.Mount("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
+		r.Mount("/users", kit.UsersRouter())
+		chiAPI(r, kit, whoami, admin)
+		return r
+	},
+	"chi Route": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+		r := chi.NewRouter()
+		r.Route("/auth", func(r chi.Router) {
+			r.Mount("/jwt", mustRouter(kit.AuthRouter("jwt")))
+			r.Mount("/cookie", mustRouter(kit.AuthRouter("cookie")))
+			r.Mount("/", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
 		})
+		r.Route("/users", func(r chi.Router) { r.Mount("/", kit.UsersRouter()) })
+		chiAPI(r, kit, whoami, admin)
 		return r
 	},
 	"gorilla/mux": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
 		r := mux.NewRouter()
-		r.PathPrefix("/auth/jwt/").Handler(http.StripPrefix("/auth/jwt", kit.AuthRouter("jwt")))
-		r.PathPrefix("/auth/cookie/").Handler(http.StripPrefix("/auth/cookie", kit.AuthRouter("cookie")))
-		r.PathPrefix("/auth/").Handler(http.StripPrefix("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter())))
-		r.PathPrefix("/users/").Handler(http.StripPrefix("/users", kit.UsersRouter()))
-		api := r.PathPrefix("/api").Subrouter()
-		api.Handle("/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin)).Methods(http.MethodGet)
-		group := api.NewRoute().Subrouter()
-		group.Use(kit.CurrentActiveUser)
-		group.Handle("/whoami", whoami).Methods(http.MethodGet)
-		group.HandleFunc("/items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, mux.Vars(r)["id"]) }).Methods(http.MethodGet)
+		r.PathPrefix("/auth/jwt").Handler(mustRouter(kit.AuthRouter("jwt")))
+		r.PathPrefix("/auth/cookie").Handler(mustRouter(kit.AuthRouter("cookie")))
+		r.PathPrefix("/auth").Handler(authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
+		r.PathPrefix("/users").Handler(kit.UsersRouter())
+		gorillaAPI(r, kit, whoami, admin)
 		return r
 	},
+	"gorilla/mux subrouter on a ServeMux": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+		r := mux.NewRouter()
+		auth := r.PathPrefix("/auth").Subrouter()
+		auth.PathPrefix("/jwt/").Handler(mustRouter(kit.AuthRouter("jwt")))
+		auth.PathPrefix("/cookie/").Handler(mustRouter(kit.AuthRouter("cookie")))
+		auth.PathPrefix("/").Handler(authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter()))
+		r.PathPrefix("/users/").Handler(kit.UsersRouter())
+		gorillaAPI(r, kit, whoami, admin)
+		m := http.NewServeMux()
+		m.Handle("/", r) // as gorilla/mux's README does
+		return m
+	},
+	"http.StripPrefix": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
+		r := chi.NewRouter()
+		r.Mount("/auth/jwt", http.StripPrefix("/auth/jwt", mustRouter(kit.AuthRouter("jwt"))))
+		r.Mount("/auth/cookie", http.StripPrefix("/auth/cookie", mustRouter(kit.AuthRouter("cookie"))))
+		r.Mount("/auth", http.StripPrefix("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter())))
+		r.Mount("/users", http.StripPrefix("/users", kit.UsersRouter()))
+		chiAPI(r, kit, whoami, admin)
+		return r
+	},
+}
+
+func chiAPI(r chi.Router, kit *authkit.AuthKit, whoami, admin http.Handler) {
+	r.Route("/api", func(r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(kit.CurrentActiveUser)
+			r.Get("/whoami", whoami.ServeHTTP)
+			r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, chi.URLParam(r, "id")) })
+		})
+		r.With(kit.CurrentUser(authkit.Require{Active: true, Superuser: true})).Get("/admin", admin.ServeHTTP)
+	})
+}
+
+func gorillaAPI(r *mux.Router, kit *authkit.AuthKit, whoami, admin http.Handler) {
+	api := r.PathPrefix("/api").Subrouter()
+	api.Handle("/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin)).Methods(http.MethodGet)
+	group := api.NewRoute().Subrouter()
+	group.Use(kit.CurrentActiveUser)
+	group.Handle("/whoami", whoami).Methods(http.MethodGet)
+	group.HandleFunc("/items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, mux.Vars(r)["id"]) }).Methods(http.MethodGet)
+}
+
+// must and mustRouter stop a mux's set-up at its first error.
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func mustRouter(r *authkit.Router, err error) *authkit.Router {
+	must(err)
+	return r
 }
 
 // authkit behaves the same on http.ServeMux, chi and gorilla/mux, with its
@@ -107,6 +178,42 @@ func TestRouterCompatibility(t *testing.T) {
 			expect(t, e.get("/api/whoami"), http.StatusUnauthorized, `{"detail":"Unauthorized"}`)
 			expect(t, e.do(http.MethodPost, "/auth/forgot-password", "application/json", `{"email":"ywain@camelot.bt"}`), http.StatusAccepted, `null`)
 			expect(t, e.get("/auth/register"), http.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
+			expect(t, e.get("/auth/nowhere"), http.StatusNotFound, `{"detail":"Not Found"}`)
+			expect(t, e.get("/users/"+id+"/nowhere", root), http.StatusNotFound, `{"detail":"Not Found"}`)
+			r := e.do(http.MethodPut, "/users/me", "application/json", `{}`, root)
+			expect(t, r, http.StatusMethodNotAllowed, `{"detail":"Method Not Allowed"}`)
+			if got := r.header.Get("Allow"); got != "GET, PATCH, DELETE" {
+				t.Errorf("PUT /users/me: Allow %q, want each method once", got)
+			}
 		})
+	}
+}
+
+// Mistakes of mounting are errors at start-up, not a panic or a silent 404.
+func TestMountMistakes(t *testing.T) {
+	e := newEnv(t, stores[0].open)
+	if _, err := e.kit.AuthRouter("nope"); !errors.Is(err, authkit.ErrUnknownBackend) {
+		t.Errorf("AuthRouter(nope): %v, want ErrUnknownBackend", err)
+	}
+	m := http.NewServeMux()
+	if err := authkit.Mount(m, "/auth", e.kit.RegisterRouter()); err != nil {
+		t.Fatal(err)
+	}
+	if err := authkit.Mount(m, "/auth/", e.kit.VerifyRouter()); err != nil {
+		t.Errorf("a second router on /auth: %v", err)
+	}
+	if err := authkit.Mount(m, "/auth", e.kit.RegisterRouter()); !errors.Is(err, authkit.ErrMountConflict) {
+		t.Errorf("POST /register mounted twice: %v, want ErrMountConflict", err)
+	}
+	m.Handle("/mine/", http.NotFoundHandler())
+	if err := authkit.Mount(m, "/mine", e.kit.RegisterRouter()); !errors.Is(err, authkit.ErrMountConflict) {
+		t.Errorf("on another handler: %v, want ErrMountConflict", err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	e.srv = srv
+	expect(t, e.do(http.MethodPost, "/auth/request-verify-token", "application/json", `{"email":"nobody@camelot.bt"}`), http.StatusAccepted, `null`)
+	if r := e.do(http.MethodPost, "/auth/register", "application/json", `{"email":"ywain@camelot.bt","password":"`+goodPassword+`"}`); r.status != http.StatusCreated {
+		t.Errorf("register: %d %s", r.status, r.body)
 	}
 }

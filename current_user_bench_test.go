@@ -416,7 +416,7 @@ func benchLogin(b *testing.B, p hasher.Argon2Params, kitHasher hasher.Hasher) {
 			b.Run(kind+"+"+s.name, func(b *testing.B) {
 				st, db := s.open(b)
 				k := newBenchKit(b, kind, st, db, kitHasher)
-				h := k.kit.AuthRouter(kind)
+				h := authRouter(b, k.kit, kind)
 				body := url.Values{"username": {k.user.Email}, "password": {benchPassword}}.Encode()
 				want := http.StatusOK
 				if kind == "cookie" {

@@ -134,7 +134,8 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 			{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwtStrategy},
 			{Name: "cookie", Transport: cookie, Strategy: dbStrategy},
 			{Name: "db", Transport: transport.Bearer{}, Strategy: dbStrategy},
-			{Name: "cookiejwt", Transport: cookie, Strategy: jwtStrategy},
+			// The zero value: the same safe defaults as NewCookie's.
+			{Name: "cookiejwt", Transport: &transport.Cookie{}, Strategy: jwtStrategy},
 			{Name: "refresh", Transport: transport.Bearer{}, Strategy: refreshStrategy},
 		},
 	}
@@ -150,7 +151,7 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 	mux := http.NewServeMux()
 	authkit.Mount(mux, "/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter()))
 	for _, b := range cfg.Backends {
-		authkit.Mount(mux, "/auth/"+b.Name, kit.AuthRouter(b.Name))
+		authkit.Mount(mux, "/auth/"+b.Name, authRouter(t, kit, b.Name))
 	}
 	authkit.Mount(mux, "/users", kit.UsersRouter())
 	mux.Handle("GET /protected", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -301,4 +302,14 @@ func decodeInto(t *testing.T, body string, v any) {
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("body %q: %v", body, err)
 	}
+}
+
+// authRouter is kit's router of the named backend.
+func authRouter(t testing.TB, kit *authkit.AuthKit, name string) *authkit.Router {
+	t.Helper()
+	r, err := kit.AuthRouter(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

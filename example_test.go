@@ -49,9 +49,14 @@ func Example() {
 		panic(err)
 	}
 
+	login, err := kit.AuthRouter("jwt")
+	if err != nil {
+		panic(err)
+	}
+
 	mux := http.NewServeMux()
 	authkit.Mount(mux, "/auth", kit.RegisterRouter())
-	authkit.Mount(mux, "/auth/jwt", kit.AuthRouter("jwt"))
+	authkit.Mount(mux, "/auth/jwt", login)
 	authkit.Mount(mux, "/users", kit.UsersRouter())
 	mux.Handle("GET /hello", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := authkit.UserFrom(r.Context())

@@ -27,25 +27,15 @@ func (k *AuthKit) RegisterRouter() *Router {
 	})
 }
 
-// AuthRouter serves POST /login and POST /logout for the named backend;
-// mount it at /auth/{name}. For a name New was not given, or a read-only
-// backend (see NewAuthRouter), every route answers 404.
-func (k *AuthKit) AuthRouter(backend string) *Router {
-	rt, err := k.NewAuthRouter(backend)
-	if err != nil {
-		return NewRouter()
-	}
-	return rt
-}
-
-// NewAuthRouter is AuthRouter, with an error instead of a router that
-// answers 404: for a name New was not given, and for a backend whose
-// strategy only verifies another issuer's tokens (strategy.ReadOnly, as
-// strategy/jwks), which has no login or logout to serve.
-func (k *AuthKit) NewAuthRouter(backend string) (*Router, error) {
+// AuthRouter serves POST /login and POST /logout (and POST /refresh when
+// the backend issues refresh tokens) for the named backend; mount it at
+// /auth/{name}. A name New was not given is ErrUnknownBackend; a backend
+// whose strategy only verifies another issuer's tokens (strategy.ReadOnly,
+// as strategy/jwks) has no login or logout to serve, and is an error too.
+func (k *AuthKit) AuthRouter(backend string) (*Router, error) {
 	b := k.backend(backend)
 	if b == nil {
-		return nil, fmt.Errorf("authkit: no backend %q", backend)
+		return nil, fmt.Errorf("%w: %q", ErrUnknownBackend, backend)
 	}
 	if ro, ok := b.Strategy.(strategy.ReadOnly); ok && ro.ReadOnly() {
 		return nil, fmt.Errorf("authkit: backend %q verifies another issuer's tokens: it has no login or logout routes", backend)

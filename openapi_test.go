@@ -31,7 +31,7 @@ var testInfo = openapi.Info{Title: "test", Version: "1"}
 func (e *env) mounts() []authkit.Mounted {
 	ms := []authkit.Mounted{authkit.At("/auth", authkit.Merge(e.kit.RegisterRouter(), e.kit.ResetPasswordRouter(), e.kit.VerifyRouter(), e.kit.SessionsRouter()))}
 	for _, name := range backendNames {
-		ms = append(ms, authkit.At("/auth/"+name, e.kit.AuthRouter(name)))
+		ms = append(ms, authkit.At("/auth/"+name, authRouter(e.t, e.kit, name)))
 	}
 	return append(ms, authkit.At("/users", e.kit.UsersRouter()))
 }
@@ -570,7 +570,7 @@ func TestOpenAPIOwnTransports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := authkit.OpenAPI(testInfo, authkit.At("/auth/own", kit.AuthRouter("own")), authkit.At("/auth/plain", kit.AuthRouter("plain")))
+	raw, err := authkit.OpenAPI(testInfo, authkit.At("/auth/own", authRouter(t, kit, "own")), authkit.At("/auth/plain", authRouter(t, kit, "plain")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +701,11 @@ func ExampleOpenAPIHandler() {
 		panic(err)
 	}
 
-	auth, login, me := kit.RegisterRouter(), kit.AuthRouter("jwt"), kit.UsersRouter()
+	login, err := kit.AuthRouter("jwt")
+	if err != nil {
+		panic(err)
+	}
+	auth, me := kit.RegisterRouter(), kit.UsersRouter()
 	mux := http.NewServeMux()
 	authkit.Mount(mux, "/auth", auth)
 	authkit.Mount(mux, "/auth/jwt", login)

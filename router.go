@@ -3,9 +3,12 @@ package authkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
 	"github.com/go-authkit/authkit/openapi"
@@ -41,9 +44,21 @@ type Route struct {
 }
 
 // Router serves a table of routes below the point where it is mounted. It
-// dispatches by itself (so that it behaves the same on http.ServeMux, chi
-// and gorilla/mux) and answers unknown paths and methods with the contract's
-// JSON 404 and 405. Mount it with http.StripPrefix, or with Mount.
+// dispatches by itself and answers unknown paths and methods with the
+// contract's JSON 404 and 405. It finds its mount point by itself, so it is
+// mounted the way each mux's users mount a handler, with no
+// http.StripPrefix: chi's r.Mount("/auth", router) or r.Route, gorilla/mux's
+// r.PathPrefix("/auth").Handler(router), ServeMux's
+// mux.Handle("/auth/", router) or authkit.Mount. A path already stripped
+// (http.StripPrefix) works too.
+//
+// The mount point is the mux's matched pattern (r.Pattern, set by
+// http.ServeMux and chi) when the request's path starts with it. Otherwise
+// (gorilla/mux sets no pattern; a path stripped by http.StripPrefix no
+// longer starts with it; a catch-all "/" may hide another mux) the router
+// matches the end of the path, the shortest mount point first: then a
+// deeper unknown path may reach a route, /users/x/{id} answering as
+// /users/{id}.
 type Router struct {
 	routes []Route
 }
@@ -55,7 +70,8 @@ func NewRouter(routes ...Route) *Router {
 
 // Merge returns one router serving the routes of all of routers, for
 // routers that share a prefix (register, reset password and verify all
-// live under /auth).
+// live under /auth). Mount merges by itself the routers mounted on one
+// prefix.
 func Merge(routers ...*Router) *Router {
 	var routes []Route
 	for _, r := range routers {
@@ -69,67 +85,192 @@ func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
 
 // ServeHTTP dispatches r by path, then method.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	if path == "" {
-		path = "/"
+	var buf [8]string
+	segs := segments(buf[:0], r.URL.Path)
+	from := 0
+	if start, ok := mountedAt(r.Pattern, segs); ok {
+		rel := segs[start:]
+		if len(rel) == 0 {
+			rel = []string{""} // the mount point itself: "/"
+		}
+		if rt.serve(w, r, rel) {
+			return
+		}
+		switch start {
+		case 0:
+			// A catch-all "/": another mux may lie between (gorilla/mux's
+			// README puts its router on http.Handle("/", r)).
+			from = 1
+		case len(segs):
+			// An exact pattern, "POST /auth/register" say: the route is
+			// at its end.
+		default:
+			httpjson.Error(w, http.StatusNotFound, http.StatusText(http.StatusNotFound))
+			return
+		}
 	}
-	var allow []string
-	for i := range rt.routes {
-		route := &rt.routes[i]
-		params, ok := matchPath(route.Path, path)
-		if !ok {
-			continue
+	for start := from; start < len(segs); start++ {
+		if rt.serve(w, r, segs[start:]) {
+			return
 		}
-		if route.Method != r.Method {
-			allow = append(allow, route.Method)
-			continue
-		}
-		for name, v := range params {
-			r.SetPathValue(name, v)
-		}
-		route.Handler.ServeHTTP(w, r)
-		return
-	}
-	if len(allow) > 0 {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpjson.Error(w, http.StatusMethodNotAllowed, http.StatusText(http.StatusMethodNotAllowed))
-		return
 	}
 	httpjson.Error(w, http.StatusNotFound, http.StatusText(http.StatusNotFound))
 }
 
-// matchPath matches path against pattern segment by segment.
-func matchPath(pattern, path string) (map[string]string, bool) {
-	var params map[string]string
+// serve answers r when a route's path is rel: with the route of r's method,
+// or 405 listing the methods of the routes there. It reports whether it
+// answered.
+func (rt *Router) serve(w http.ResponseWriter, r *http.Request, rel []string) bool {
+	var allow []string
+	for i := range rt.routes {
+		route := &rt.routes[i]
+		if !matchPath(route.Path, rel, nil) {
+			continue
+		}
+		if route.Method != r.Method {
+			if !slices.Contains(allow, route.Method) {
+				allow = append(allow, route.Method)
+			}
+			continue
+		}
+		matchPath(route.Path, rel, r.SetPathValue)
+		route.Handler.ServeHTTP(w, r)
+		return true
+	}
+	if len(allow) == 0 {
+		return false
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	httpjson.Error(w, http.StatusMethodNotAllowed, http.StatusText(http.StatusMethodNotAllowed))
+	return true
+}
+
+// segments appends the segments of path to dst: "/a/b" is [a b], "/" and
+// "" are [""], and "/a/" is [a ""].
+func segments(dst []string, path string) []string {
+	path = strings.TrimPrefix(path, "/")
 	for {
-		pseg, prest, pmore := strings.Cut(strings.TrimPrefix(pattern, "/"), "/")
-		seg, rest, more := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-		if pmore != more {
-			return nil, false
-		}
-		if name, ok := strings.CutPrefix(pseg, "{"); ok && strings.HasSuffix(name, "}") {
-			if seg == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[strings.TrimSuffix(name, "}")] = seg
-		} else if pseg != seg {
-			return nil, false
-		}
+		seg, rest, more := strings.Cut(path, "/")
+		dst = append(dst, seg)
 		if !more {
-			return params, true
+			return dst
 		}
-		pattern, path = "/"+prest, "/"+rest
+		path = rest
 	}
 }
 
-// Mount serves h on mux under prefix (say "/auth"), stripping the prefix
-// first, as authkit's routers expect.
-func Mount(mux *http.ServeMux, prefix string, h http.Handler) {
+// mountedAt reads a mux's matched pattern — ServeMux's "GET /auth/" or
+// "/auth/{rest...}", chi's "/auth/*" — and returns how many of segs it
+// covers, when segs start with it: the router is mounted there. An exact
+// pattern covers all of segs (chi's Mount matches "/api" itself that way).
+func mountedAt(pattern string, segs []string) (int, bool) {
+	if pattern == "" {
+		return 0, false
+	}
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p // the method
+	}
+	i := strings.IndexByte(pattern, '/')
+	if i < 0 {
+		return 0, false
+	}
+	var buf [8]string
+	pat := segments(buf[:0], pattern[i:]) // without the host
+	if last := pat[len(pat)-1]; last == "" || last == "*" || last == "{$}" || strings.HasSuffix(last, "...}") {
+		pat = pat[:len(pat)-1]
+	}
+	if len(pat) > len(segs) {
+		return 0, false
+	}
+	for j, p := range pat {
+		if p != segs[j] && !(strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && segs[j] != "") {
+			return 0, false
+		}
+	}
+	return len(pat), true
+}
+
+// matchPath matches the segments of a path against pattern segment by
+// segment, passing each {name} segment's value to set when it is not nil.
+func matchPath(pattern string, segs []string, set func(name, value string)) bool {
+	pattern = strings.TrimPrefix(pattern, "/")
+	for i, seg := range segs {
+		pseg, rest, more := strings.Cut(pattern, "/")
+		if more != (i < len(segs)-1) {
+			return false
+		}
+		if name, ok := strings.CutPrefix(pseg, "{"); ok && strings.HasSuffix(name, "}") {
+			if seg == "" {
+				return false
+			}
+			if set != nil {
+				set(strings.TrimSuffix(name, "}"), seg)
+			}
+		} else if pseg != seg {
+			return false
+		}
+		pattern = rest
+	}
+	return true
+}
+
+// ErrUnknownBackend is AuthRouter's answer for a backend name New was not
+// given.
+var ErrUnknownBackend = errors.New("authkit: no such backend")
+
+// ErrMountConflict is Mount's answer when a prefix already serves a handler
+// that is not one of authkit's routers.
+var ErrMountConflict = errors.New("authkit: the prefix already has a handler")
+
+// Mount serves h on mux under prefix (say "/auth"). Routers mounted on one
+// prefix are merged, so register, reset password and verify can each be
+// mounted at /auth; a route mounted twice, or a prefix already serving
+// another handler, is an error (ErrMountConflict).
+func Mount(mux *http.ServeMux, prefix string, h http.Handler) error {
 	prefix = strings.TrimSuffix(prefix, "/")
-	mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	pattern := prefix + "/"
+	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: pattern}}
+	existing, at := mux.Handler(probe)
+	if at != pattern {
+		if rt, ok := h.(*Router); ok {
+			h = &mounted{rt: Merge(rt)}
+		}
+		mux.Handle(pattern, h)
+		return nil
+	}
+	m, ok := existing.(*mounted)
+	rt, isRouter := h.(*Router)
+	if !ok || !isRouter {
+		return fmt.Errorf("%w: %s", ErrMountConflict, pattern)
+	}
+	return m.add(rt)
+}
+
+// mounted is what Mount puts on a ServeMux: the merged routers of one prefix.
+type mounted struct {
+	mu sync.RWMutex
+	rt *Router
+}
+
+func (m *mounted) add(rt *Router) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, a := range rt.routes {
+		for _, b := range m.rt.routes {
+			if a.Method == b.Method && a.Path == b.Path {
+				return fmt.Errorf("%w: %s %s mounted twice", ErrMountConflict, a.Method, a.Path)
+			}
+		}
+	}
+	m.rt = Merge(m.rt, rt)
+	return nil
+}
+
+func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mu.RLock()
+	rt := m.rt
+	m.mu.RUnlock()
+	rt.ServeHTTP(w, r)
 }
 
 // httpError is an error with its HTTP answer: status and detail.

@@ -186,7 +186,7 @@ func TestAuditLog(t *testing.T) {
 			`"event":"login.success","client":"127.0.0.1","user_id":"` + id + `","backend":"jwt"`,
 			`"event":"logout","client":"127.0.0.1","user_id":"` + id + `","backend":"jwt"`,
 			`"event":"login.failure","client":"203.0.113.9","backend":"jwt","reason":"bad_credentials"`,
-			`"event":"throttled","client":"203.0.113.9","path":"/login"`,
+			`"event":"throttled","client":"203.0.113.9","path":"/auth/jwt/login"`,
 		} {
 			if !strings.Contains(logs, want) {
 				t.Errorf("log lacks %s\nlog:\n%s", want, logs)

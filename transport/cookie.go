@@ -45,13 +45,16 @@ type CookieConfig struct {
 // Set-Cookie, logout answers 204 with the cookie expired. Because the
 // browser sends the cookie on its own, Cookie also implements
 // OriginChecker, refusing cross-origin state-changing requests.
+//
+// The zero value, &Cookie{}, is NewCookie(CookieConfig{}): the safe
+// defaults. A Cookie must not be copied once used.
 type Cookie struct {
-	name     string
-	path     string
+	name     string // "" is "authkit"
+	path     string // "" is "/"
 	domain   string
-	secure   bool
-	sameSite http.SameSite
-	cop      *http.CrossOriginProtection
+	insecure bool
+	sameSite http.SameSite              // 0 is Lax
+	cop      http.CrossOriginProtection // its zero value is valid
 	// refreshName and refreshPath: the refresh cookie, when configured.
 	refreshName, refreshPath string
 }
@@ -71,9 +74,8 @@ func NewCookie(cfg CookieConfig) (*Cookie, error) {
 		name:     cfg.Name,
 		path:     cfg.Path,
 		domain:   cfg.Domain,
-		secure:   !cfg.Insecure,
+		insecure: cfg.Insecure,
 		sameSite: cfg.SameSite,
-		cop:      http.NewCrossOriginProtection(),
 	}
 	if c.name == "" {
 		c.name = "authkit"
@@ -89,7 +91,7 @@ func NewCookie(cfg CookieConfig) (*Cookie, error) {
 		c.sameSite = http.SameSiteLaxMode
 	case http.SameSiteLaxMode, http.SameSiteStrictMode:
 	case http.SameSiteNoneMode:
-		if !c.secure {
+		if c.insecure {
 			return nil, errors.New("transport: cookie: SameSite=None requires Secure")
 		}
 	default:
@@ -97,10 +99,10 @@ func NewCookie(cfg CookieConfig) (*Cookie, error) {
 	}
 	// Browsers enforce the prefixes (RFC 6265bis §4.1.3), so a cookie that
 	// breaks their rules would silently never be stored.
-	if hasPrefixFold(c.name, "__Host-") && (!c.secure || c.path != "/" || c.domain != "") {
+	if hasPrefixFold(c.name, "__Host-") && (c.insecure || c.path != "/" || c.domain != "") {
 		return nil, errors.New("transport: cookie: a __Host- cookie requires Secure, Path=/ and no Domain")
 	}
-	if hasPrefixFold(c.name, "__Secure-") && !c.secure {
+	if hasPrefixFold(c.name, "__Secure-") && c.insecure {
 		return nil, errors.New("transport: cookie: a __Secure- cookie requires Secure")
 	}
 	probe := c.cookie("x", 1)
@@ -123,7 +125,7 @@ func NewCookie(cfg CookieConfig) (*Cookie, error) {
 			base = base[len("__Host-"):]
 		}
 		c.refreshName, c.refreshPath = base+"_refresh", cfg.RefreshPath
-		if c.secure && !hasPrefixFold(base, "__Secure-") {
+		if !c.insecure && !hasPrefixFold(base, "__Secure-") {
 			c.refreshName = "__Secure-" + c.refreshName
 		}
 		if err := c.refreshCookie("x", 1).Valid(); err != nil {
@@ -153,19 +155,24 @@ func (c *Cookie) RefreshToken(r *http.Request) string {
 func (c *Cookie) refreshCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: c.refreshName, Value: value, Path: c.refreshPath, Domain: c.domain,
-		MaxAge: maxAge, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteStrictMode,
+		MaxAge: maxAge, HttpOnly: true, Secure: !c.insecure, SameSite: http.SameSiteStrictMode,
 	}
 }
 
 // Name returns the cookie's name, with its prefix if any.
-func (c *Cookie) Name() string { return c.name }
+func (c *Cookie) Name() string {
+	if c.name == "" {
+		return "authkit"
+	}
+	return c.name
+}
 
 // Token returns the value of the cookie, or "" when the request carries no
 // such cookie, an empty or malformed one, or several with different values
 // (a cookie planted by a sibling subdomain must not silently win).
 func (c *Cookie) Token(r *http.Request) string {
 	tok := ""
-	for _, ck := range r.CookiesNamed(c.name) {
+	for _, ck := range r.CookiesNamed(c.Name()) {
 		if ck.Value == "" {
 			continue
 		}
@@ -227,16 +234,23 @@ func (c *Cookie) CheckOrigin(r *http.Request) error {
 }
 
 func (c *Cookie) cookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{
-		Name:     c.name,
+	ck := &http.Cookie{
+		Name:     c.Name(),
 		Value:    value,
 		Path:     c.path,
 		Domain:   c.domain,
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   c.secure,
+		Secure:   !c.insecure,
 		SameSite: c.sameSite,
 	}
+	if ck.Path == "" {
+		ck.Path = "/"
+	}
+	if ck.SameSite == 0 {
+		ck.SameSite = http.SameSiteLaxMode
+	}
+	return ck
 }
 
 func hasPrefixFold(s, prefix string) bool {

@@ -43,6 +43,45 @@ func TestCookieWriteLoginDefaults(t *testing.T) {
 	}
 }
 
+// The zero value is NewCookie(CookieConfig{}): the same cookies, token
+// and origin checks, not a cookie with no name.
+func TestCookieZeroValue(t *testing.T) {
+	zero, made := &transport.Cookie{}, newCookie(t, transport.CookieConfig{})
+	if zero.Name() != "authkit" {
+		t.Errorf("Name = %q", zero.Name())
+	}
+	for _, write := range []func(c *transport.Cookie, w http.ResponseWriter) error{
+		func(c *transport.Cookie, w http.ResponseWriter) error {
+			return c.WriteLogin(w, transport.Login{AccessToken: jwtLike, Lifetime: time.Hour})
+		},
+		func(c *transport.Cookie, w http.ResponseWriter) error { return c.WriteLogout(w) },
+	} {
+		a, b := httptest.NewRecorder(), httptest.NewRecorder()
+		if err := write(zero, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(made, b); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := a.Header().Values("Set-Cookie"), b.Header().Values("Set-Cookie"); len(got) != 1 || got[0] != want[0] || a.Code != b.Code {
+			t.Errorf("zero value: %d %q, NewCookie: %d %q", a.Code, got, b.Code, want)
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "authkit", Value: jwtLike})
+	if zero.Token(r) != jwtLike {
+		t.Errorf("Token = %q", zero.Token(r))
+	}
+	cross := httptest.NewRequest("POST", "https://api.example.com/auth/cookie/logout", nil)
+	cross.Header.Set("Sec-Fetch-Site", "cross-site")
+	if zero.CheckOrigin(cross) == nil {
+		t.Error("zero value: cross-site POST allowed")
+	}
+	if zero.CarriesRefresh() {
+		t.Error("zero value carries refresh tokens")
+	}
+}
+
 func TestCookieWriteLogout(t *testing.T) {
 	c := newCookie(t, transport.CookieConfig{})
 	rec := httptest.NewRecorder()

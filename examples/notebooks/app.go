@@ -320,12 +320,19 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 // routes mounts authkit exactly as CONTRACT.md's table does, then the
 // notebooks API and the web page.
 func (a *app) routes(cfg config, keys secrets) error {
+	cookieRoutes, err := a.kit.AuthRouter("cookie")
+	if err != nil {
+		return err
+	}
+	jwtRoutes, err := a.kit.AuthRouter("jwt")
+	if err != nil {
+		return err
+	}
 	mounts := []authkit.Mounted{
 		authkit.At("/auth", authkit.Merge(a.kit.RegisterRouter(), a.kit.ResetPasswordRouter(), a.kit.VerifyRouter(), a.kit.SessionsRouter())),
-		authkit.At("/auth/cookie", a.kit.AuthRouter("cookie")),
+		authkit.At("/auth/cookie", cookieRoutes),
 		authkit.At("/users", a.kit.UsersRouter()),
 	}
-	jwtRoutes := a.kit.AuthRouter("jwt")
 	if cfg.jwtKeys != "" {
 		// For the services that verify the access tokens: the keys, and
 		// introspection (for superusers) for those that need revocations.
@@ -350,13 +357,17 @@ func (a *app) routes(cfg config, keys secrets) error {
 		mounts = append(mounts, more...)
 	}
 	for _, m := range mounts {
-		authkit.Mount(a.mux, m.Prefix, m.Router)
+		if err := authkit.Mount(a.mux, m.Prefix, m.Router); err != nil {
+			return err
+		}
 	}
 	// Authentication comes first: without a user every path below answers 401.
 	notebooks := a.notebooksRouter()
 	api := a.kit.CurrentActiveUser(withDeadline(cfg.storeTimeout, notebooks))
-	a.mux.Handle("/api/notebooks", http.StripPrefix("/api/notebooks", api))
-	authkit.Mount(a.mux, "/api/notebooks", api)
+	a.mux.Handle("/api/notebooks", api)
+	if err := authkit.Mount(a.mux, "/api/notebooks", api); err != nil {
+		return err
+	}
 
 	// The API's description, from the same routers: authkit's and the
 	// notebooks API.

@@ -120,8 +120,8 @@ func TestBetterAuthIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kit.NewAuthRouter("better-auth"); err == nil {
-		t.Fatal("NewAuthRouter: login and logout for better-auth's tokens")
+	if _, err := kit.AuthRouter("better-auth"); err == nil {
+		t.Fatal("AuthRouter: login and logout for better-auth's tokens")
 	}
 	gh, err := oauth.NewGitHub(oauth.GitHubConfig{ClientID: "id", RedirectURL: "https://app.example/callback"})
 	if err != nil {

@@ -129,11 +129,19 @@ func document() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	bearer, err := kit.AuthRouter("jwt")
+	if err != nil {
+		return nil, err
+	}
+	cookies, err := kit.AuthRouter("cookie")
+	if err != nil {
+		return nil, err
+	}
 	return authkit.OpenAPI(info,
 		authkit.At("/auth", authkit.Merge(kit.RegisterRouter(), kit.ResetPasswordRouter(), kit.VerifyRouter(), kit.SessionsRouter())),
-		authkit.At("/auth/jwt", authkit.Merge(kit.AuthRouter("jwt"), introspection)),
+		authkit.At("/auth/jwt", authkit.Merge(bearer, introspection)),
 		authkit.At("/.well-known", keys),
-		authkit.At("/auth/cookie", kit.AuthRouter("cookie")),
+		authkit.At("/auth/cookie", cookies),
 		authkit.At("/auth/github", login),
 		authkit.At("/auth/associate/github", associate),
 		authkit.At("/users", kit.UsersRouter()),
