@@ -31,8 +31,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"reflect"
 	"regexp"
 	"time"
 
@@ -128,7 +128,8 @@ type Config struct {
 	// the base of the links, never taken from a request; templates and the
 	// application's name may be overridden.
 	Mail mail.ComposerConfig
-	// Logger receives faults and security events; nil discards them.
+	// Logger receives faults, warnings and security events; nil means
+	// slog.Default(). To drop them, pass a logger over a discarding handler.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -151,10 +152,10 @@ var backendName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // here, never a panic later.
 func New(cfg Config) (*AuthKit, error) {
 	var errs []error
-	if cfg.Users == nil && readOnlyBackends(cfg.Backends) {
+	if isNil(cfg.Users) && readOnlyBackends(cfg.Backends) {
 		cfg.Users = noUsers{}
 	}
-	if cfg.Users == nil {
+	if isNil(cfg.Users) {
 		errs = append(errs, errors.New("Users is required"))
 	}
 	if len(cfg.Backends) == 0 {
@@ -184,8 +185,11 @@ func New(cfg Config) (*AuthKit, error) {
 			errs = append(errs, fmt.Errorf("backend %q: name used twice", b.Name))
 		}
 		seen[b.Name] = true
-		if b.Transport == nil || b.Strategy == nil {
-			errs = append(errs, fmt.Errorf("backend %q: Transport and Strategy are required", b.Name))
+		if isNil(b.Transport) {
+			errs = append(errs, fmt.Errorf("backend %q: Transport is required", b.Name))
+		}
+		if isNil(b.Strategy) {
+			errs = append(errs, fmt.Errorf("backend %q: Strategy is required (was its constructor's error ignored?)", b.Name))
 		}
 		backends = append(backends, &b)
 	}
@@ -194,7 +198,7 @@ func New(cfg Config) (*AuthKit, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
 	k := &AuthKit{cfg: cfg, backends: backends, log: log, maxBody: cfg.MaxBodyBytes}
 	if k.maxBody == 0 {
@@ -209,6 +213,19 @@ func New(cfg Config) (*AuthKit, error) {
 		return nil, fmt.Errorf("authkit: bad config: %w", err)
 	}
 	return k, nil
+}
+
+// isNil reports whether v is nil, or an interface holding a nil pointer
+// (the *strategy.JWT of a NewJWT whose error was ignored).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // Close stops the mail worker: it sends the messages that are due until

@@ -22,6 +22,9 @@ var errNoUserStore = errors.New("authkit: no user store: this kit only verifies 
 // readOnlyBackends reports whether every backend only verifies tokens.
 func readOnlyBackends(backends []AuthenticationBackend) bool {
 	for _, b := range backends {
+		if isNil(b.Strategy) {
+			return false // New says so
+		}
 		ro, ok := b.Strategy.(strategy.ReadOnly)
 		if !ok || !ro.ReadOnly() {
 			return false
