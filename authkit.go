@@ -18,11 +18,16 @@
 //		Backends: []authkit.AuthenticationBackend{{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwt}},
 //	})
 //
+//	login, err := kit.AuthRouter("jwt")
+//
 //	mux := http.NewServeMux()
-//	authkit.Mount(mux, "/auth", kit.RegisterRouter())
-//	authkit.Mount(mux, "/auth/jwt", kit.AuthRouter("jwt"))
-//	authkit.Mount(mux, "/users", kit.UsersRouter())
+//	mux.Handle("/auth/", kit.RegisterRouter())
+//	mux.Handle("/auth/jwt/", login)
+//	mux.Handle("/users/", kit.UsersRouter())
 //	mux.Handle("GET /notes", kit.CurrentActiveUser(notes))
+//
+// The routers find where they are mounted: chi's r.Mount and gorilla/mux's
+// PathPrefix work alike, without http.StripPrefix.
 //
 // A handler behind the middleware gets its user with UserFrom.
 package authkit
