@@ -290,12 +290,14 @@ func (m *Manager) rehash(ctx context.Context, u *User, pw string) {
 	}
 }
 
-// UpdateOwn applies a self-service update: only the email and the password,
-// and — unless Config.NoCurrentPassword — only with the right current
-// password. Privileged fields in upd are ignored. When the user changed
-// while it was under way, a change of the email or password is refused
-// (ErrUpdateConflict): it was authorised against the user as it was; one
-// of own fields alone is re-applied.
+// UpdateOwn applies a self-service update: the email, the password and the
+// application's fields that are not Privileged. A change of email or
+// password needs the right current password when requireCurrent is set
+// (PATCH /users/me sets it unless Config.NoCurrentPassword). IsActive,
+// IsSuperuser, IsVerified and Privileged fields in upd are ignored. When
+// the user changed while it was under way, a change of the email or
+// password is refused (ErrUpdateConflict): it was authorised against the
+// user as it was; one of own fields alone is re-applied.
 func (m *Manager) UpdateOwn(ctx context.Context, u *User, upd UserUpdate, requireCurrent bool, r *http.Request) (*User, error) {
 	upd.IsActive, upd.IsSuperuser, upd.IsVerified = nil, nil, nil
 	upd.Fields = m.ownFields(upd.Fields)

@@ -21,9 +21,11 @@ type UserCreate struct {
 
 // UserUpdate is a partial update: nil fields are left alone.
 //
-// Self-service updates (PATCH /users/me) apply only Email and Password, and
-// need CurrentPassword for either unless Config.NoCurrentPassword is set.
-// Superuser updates (PATCH /users/{id}) apply every field.
+// Self-service updates (PATCH /users/me) apply Email, Password and the
+// application's own fields that are not Privileged (display_name, say);
+// a change of Email or Password needs CurrentPassword unless
+// Config.NoCurrentPassword is set. Superuser updates (PATCH /users/{id})
+// apply every field.
 type UserUpdate struct {
 	Email           *string
 	Password        *string

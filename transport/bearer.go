@@ -35,14 +35,15 @@ func (Bearer) Token(r *http.Request) string {
 	return tok
 }
 
-// loginBody is the OAuth2 token response FastAPI Users sends.
-// CarriesRefresh implements RefreshCarrier: the login body carries it.
+// CarriesRefresh implements RefreshCarrier: always, since the login body
+// carries the refresh token beside the access token.
 func (Bearer) CarriesRefresh() bool { return true }
 
 // RefreshToken implements RefreshCarrier: a bearer client sends its refresh
 // token in the body, never in a header or the URL.
 func (Bearer) RefreshToken(*http.Request) string { return "" }
 
+// loginBody is the OAuth2 token response FastAPI Users sends.
 type loginBody struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
