@@ -11,12 +11,16 @@ import (
 	"unicode/utf8"
 )
 
-// FieldError is one entry of a 422 body, in the shape FastAPI (pydantic)
-// gives it: {"type":"missing","loc":["body","email"],"msg":"Field required"}.
+// FieldError is one entry of a 422 body, in the shape FastAPI (pydantic
+// v2) gives it: {"type":"missing","loc":["body","email"],"msg":"Field
+// required"}. Pydantic's "input" is left out: it would echo passwords.
 type FieldError struct {
 	Type string `json:"type"`
 	Loc  []any  `json:"loc"`
 	Msg  string `json:"msg"`
+	// Ctx is pydantic's context, when there is one: {"error": why} for
+	// malformed JSON.
+	Ctx map[string]any `json:"ctx,omitempty"`
 }
 
 // fields reads the fields of a decoded request body, collecting a
@@ -140,13 +144,14 @@ var (
 
 // decodeJSON reads a JSON object body. It refuses invalid UTF-8, duplicate
 // keys at any depth, and trailing data; unknown fields are left for the
-// caller to ignore.
+// caller to ignore. A body is read as JSON only when its Content-Type says
+// so (see IsJSON).
 func (k *AuthKit) decodeJSON(w http.ResponseWriter, r *http.Request) (*fields, error) {
 	body, err := k.readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := parseJSONObject(body)
+	obj, err := parseJSONBody(r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return nil, err
 	}
@@ -156,32 +161,122 @@ func (k *AuthKit) decodeJSON(w http.ResponseWriter, r *http.Request) (*fields, e
 	}}, nil
 }
 
+// IsJSON reports whether a Content-Type header names JSON: application/json
+// or an application/...+json type, parameters aside. FastAPI reads a body
+// as JSON only then (its CSRF fix of 0.65.2: a cross-site form or
+// text/plain body is not parsed), and so do authkit's JSON routes.
+func IsJSON(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	sub, ok := strings.CutPrefix(mediaType, "application/")
+	return ok && (sub == "json" || strings.HasSuffix(sub, "+json"))
+}
+
+// ParseJSONObject reads a request body the way authkit's JSON routes do,
+// for an application's own routes in the same dialect: it returns the
+// top-level fields of one JSON object, or the 422 entries FastAPI gives —
+// an empty body is a missing body, a body whose Content-Type is not JSON
+// (IsJSON) or that is not an object is not a dictionary, and malformed
+// JSON (invalid UTF-8, duplicate keys, trailing data included) is
+// json_invalid with the offending character's offset in loc.
+func ParseJSONObject(contentType string, body []byte) (map[string]json.RawMessage, []FieldError) {
+	obj, err := parseJSONBody(contentType, body)
+	var he *httpError
+	if errors.As(err, &he) {
+		return nil, he.detail.([]FieldError)
+	}
+	return obj, nil
+}
+
+func parseJSONBody(contentType string, body []byte) (map[string]json.RawMessage, error) {
+	if len(body) == 0 {
+		return nil, errUnprocessable(FieldError{Type: "missing", Loc: []any{"body"}, Msg: "Field required"})
+	}
+	if !IsJSON(contentType) {
+		return nil, notAnObject
+	}
+	return parseJSONObject(body)
+}
+
+var notAnObject = errUnprocessable(FieldError{
+	Type: "model_attributes_type", Loc: []any{"body"},
+	Msg: "Input should be a valid dictionary or object to extract fields from",
+})
+
+func errUnprocessable(fe FieldError) error {
+	return &httpError{status: http.StatusUnprocessableEntity, detail: []FieldError{fe}}
+}
+
 // parseJSONObject checks body strictly and returns its top-level fields.
 func parseJSONObject(body []byte) (map[string]json.RawMessage, error) {
 	if !utf8.Valid(body) {
-		return nil, jsonInvalid("invalid UTF-8")
+		valid := 0
+		for valid < len(body) {
+			r, n := utf8.DecodeRune(body[valid:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			valid += n
+		}
+		return nil, jsonInvalid(body, valid, "invalid UTF-8")
 	}
 	if err := checkJSON(body); err != nil {
 		return nil, err
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, &httpError{status: http.StatusUnprocessableEntity, detail: []FieldError{{
-			Type: "model_attributes_type", Loc: []any{"body"},
-			Msg: "Input should be a valid dictionary or object to extract fields from",
-		}}}
+		return nil, notAnObject
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, jsonInvalid(err.Error())
+		return nil, jsonInvalid(body, 0, err.Error())
 	}
 	return obj, nil
 }
 
-func jsonInvalid(why string) error {
-	return &httpError{status: http.StatusUnprocessableEntity, detail: []FieldError{{
-		Type: "json_invalid", Loc: []any{"body", 0}, Msg: "JSON decode error: " + why,
-	}}}
+// jsonInvalid is pydantic's json_invalid entry for an error at byte at of
+// body: loc holds the offset in characters, as Python's json module
+// counts it, and msg is "JSON decode error" (the reason is in ctx).
+func jsonInvalid(body []byte, at int, why string) error {
+	at = min(max(at, 0), len(body))
+	return errUnprocessable(FieldError{
+		Type: "json_invalid", Loc: []any{"body", utf8.RuneCount(body[:at])}, Msg: "JSON decode error",
+		Ctx: map[string]any{"error": why},
+	})
+}
+
+// syntaxError locates the syntax error of body. The Decoder's token
+// errors carry no reliable offset; Unmarshal's scanner says how many bytes
+// it read, the offending one included.
+func syntaxError(body []byte) error {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return jsonInvalid(body, len(body), "unexpected end of input")
+	}
+	if se.Offset >= int64(len(body)) && strings.Contains(se.Error(), "unexpected end") {
+		return jsonInvalid(body, len(body), "unexpected end of input")
+	}
+	at := int(se.Offset) - 1
+	if strings.Contains(se.Error(), " in literal ") {
+		// Python points at the literal's start ("tru" is not a value).
+		for at > 0 && body[at-1] >= 'a' && body[at-1] <= 'z' {
+			at--
+		}
+	}
+	return jsonInvalid(body, at, se.Error())
+}
+
+// nextToken is the offset of the token that starts at or after byte i.
+func nextToken(body []byte, i int64) int {
+	n := int(i)
+	for n < len(body) && strings.IndexByte(" \t\r\n,:", body[n]) >= 0 {
+		n++
+	}
+	return n
 }
 
 // checkJSON walks the tokens of one JSON value, refusing syntax errors,
@@ -196,18 +291,19 @@ func checkJSON(body []byte) error {
 	var stack []*frame
 	done := false // the top-level value is complete
 	for {
+		before := dec.InputOffset()
 		tok, err := dec.Token()
 		if err == io.EOF {
 			if !done {
-				return jsonInvalid("unexpected end of input")
+				return jsonInvalid(body, len(body), "unexpected end of input")
 			}
 			return nil
 		}
 		if err != nil {
-			return jsonInvalid(err.Error())
+			return syntaxError(body)
 		}
 		if done {
-			return jsonInvalid("trailing data after the JSON value")
+			return jsonInvalid(body, nextToken(body, before), "trailing data after the JSON value")
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -219,7 +315,7 @@ func checkJSON(body []byte) error {
 			} else {
 				key := tok.(string) // the decoder guarantees a string key here
 				if _, dup := top.keys[key]; dup {
-					return jsonInvalid("duplicate key " + strconvQuote(key))
+					return jsonInvalid(body, nextToken(body, before), "duplicate key "+strconvQuote(key))
 				}
 				top.keys[key] = struct{}{}
 				top.wantKey = false

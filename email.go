@@ -3,6 +3,7 @@ package authkit
 import (
 	"errors"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,42 +25,57 @@ func ParseEmail(s string) (string, error) {
 	invalid := func(why string) (string, error) {
 		return "", &emailError{why}
 	}
+	// The reasons are email-validator's words, as pydantic v2 passes them
+	// on: a capital and a final period.
 	switch {
 	case s == "":
-		return invalid("an email address must have an @-sign")
+		return invalid("An email address must have an @-sign.")
 	case !utf8.ValidString(s):
-		return invalid("invalid UTF-8")
+		return invalid("The email address is not valid UTF-8.")
 	case len(s) > maxEmailLength:
-		return invalid("the email address is too long")
+		return invalid("The email address is too long (" + tooMany(len(s)-maxEmailLength) + ").")
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return invalid("the email address contains a space or a control character")
+			return invalid("The email address contains invalid characters: a space or a control character.")
 		}
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
-		return invalid("an email address must have an @-sign")
+		return invalid("An email address must have an @-sign.")
 	}
 	local, domain := s[:at], s[at+1:]
 	switch {
 	case local == "":
-		return invalid("there must be something before the @-sign")
+		return invalid("There must be something before the @-sign.")
 	case len(local) > 64:
-		return invalid("the part before the @-sign is too long")
+		return invalid("The email address is too long before the @-sign (" + tooMany(len(local)-64) + ").")
 	case domain == "":
-		return invalid("there must be something after the @-sign")
-	case !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") ||
-		strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
-		return invalid("the part after the @-sign is not valid")
+		return invalid("There must be something after the @-sign.")
+	case strings.HasPrefix(domain, "."):
+		return invalid("An email address cannot have a period immediately after the @-sign.")
+	case strings.HasSuffix(domain, "."):
+		return invalid("An email address cannot end with a period.")
+	case strings.Contains(domain, ".."):
+		return invalid("An email address cannot have two periods in a row.")
+	case !strings.Contains(domain, "."):
+		return invalid("The part after the @-sign is not valid. It should have a period.")
 	}
 	// net/mail knows the RFC 5322 grammar; accept s only when it parses to
 	// itself, which rules out display names, comments and brackets.
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Name != "" || addr.Address != s {
-		return invalid("the email address is not valid")
+		return invalid("The email address is not valid.")
 	}
 	return s, nil
+}
+
+// tooMany is email-validator's "1 character too many", "2 characters too many".
+func tooMany(n int) string {
+	if n == 1 {
+		return "1 character too many"
+	}
+	return strconv.Itoa(n) + " characters too many"
 }
 
 type emailError struct{ why string }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -130,6 +131,8 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 		// Most tests make many requests from one address; the throttle has
 		// tests of its own, which turn it back on.
 		Throttle: authkit.Throttle{Off: true},
+		// Quiet unless a test listens (nil would be slog.Default()).
+		Logger: slog.New(slog.DiscardHandler),
 		Backends: []authkit.AuthenticationBackend{
 			{Name: "jwt", Transport: transport.Bearer{}, Strategy: jwtStrategy},
 			{Name: "cookie", Transport: cookie, Strategy: dbStrategy},

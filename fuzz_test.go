@@ -3,6 +3,7 @@ package authkit
 import (
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,6 +28,15 @@ func FuzzParseJSONObject(f *testing.F) {
 			var he *httpError
 			if !errors.As(err, &he) || he.status != http.StatusUnprocessableEntity {
 				t.Fatalf("error %v is not a 422", err)
+			}
+			// pydantic's shape: the offending character's offset in loc.
+			for _, fe := range he.detail.([]FieldError) {
+				if fe.Type != "json_invalid" {
+					continue
+				}
+				if at, ok := fe.Loc[1].(int); !ok || at < 0 || at > utf8.RuneCount(body) || fe.Msg != "JSON decode error" || fe.Ctx["error"] == "" {
+					t.Fatalf("%q: entry %+v", body, fe)
+				}
 			}
 			return
 		}
@@ -86,6 +96,26 @@ func FuzzDecodeForm(f *testing.F) {
 		}
 		if s, ok := fields.String("username", true); ok && !utf8.ValidString(s) {
 			t.Fatalf("invalid UTF-8 username %q", s)
+		}
+	})
+}
+
+// FuzzIsJSON: the Content-Type check never panics and says JSON only for
+// application/json and application/...+json, whatever the case and the
+// parameters.
+func FuzzIsJSON(f *testing.F) {
+	for _, s := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON", "application/vnd.api+json",
+		"text/plain", "", "application/jsonp", "application/json;;", "application/+json", "text/json", "application/json; a=\"", "json"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		if !IsJSON(ct) {
+			return
+		}
+		mt, _, err := mime.ParseMediaType(ct)
+		sub, ok := strings.CutPrefix(mt, "application/")
+		if err != nil || !ok || sub != "json" && !strings.HasSuffix(sub, "+json") {
+			t.Fatalf("IsJSON(%q) = true", ct)
 		}
 	})
 }

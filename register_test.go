@@ -4,6 +4,7 @@ import (
 	"github.com/go-authkit/authkit"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -71,23 +72,30 @@ func TestRegisterBadInput(t *testing.T) {
 			{"null password", `{"email":"a@example.com","password":null}`,
 				`[{"type":"string_type","loc":["body","password"],"msg":"Input should be a valid string"}]`},
 			{"display name", `{"email":"Bob <bob@example.com>","password":"` + goodPassword + `"}`,
-				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: the email address contains a space or a control character"}]`},
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: The email address contains invalid characters: a space or a control character."}]`},
 			{"no at", `{"email":"bob.example.com","password":"` + goodPassword + `"}`,
-				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: an email address must have an @-sign"}]`},
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign."}]`},
 			{"NUL byte", `{"email":"bob\u0000@example.com","password":"` + goodPassword + `"}`,
-				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: the email address contains a space or a control character"}]`},
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: The email address contains invalid characters: a space or a control character."}]`},
 			{"too long", `{"email":"` + strings.Repeat("a", 60) + "@" + strings.Repeat("b", 190) + `.com","password":"` + goodPassword + `"}`,
-				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: the email address is too long"}]`},
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: The email address is too long (1 character too many)."}]`},
+			{"long local part", `{"email":"` + strings.Repeat("a", 66) + `@example.com","password":"` + goodPassword + `"}`,
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: The email address is too long before the @-sign (2 characters too many)."}]`},
+			{"no period", `{"email":"a@example","password":"` + goodPassword + `"}`,
+				`[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: The part after the @-sign is not valid. It should have a period."}]`},
 			{"lone surrogate", `{"email":"a@example.com","password":"abc\ud800defghij"}`,
 				`[{"type":"string_unicode","loc":["body","password"],"msg":"Input should be a valid string, unable to parse raw data as a unicode string"}]`},
 			{"array body", `[]`, `[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from"}]`},
 			{"duplicate key", `{"email":"a@example.com","email":"b@example.com","password":"` + goodPassword + `"}`,
-				`[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error: duplicate key \"email\""}]`},
+				`[{"type":"json_invalid","loc":["body",25],"msg":"JSON decode error","ctx":{"error":"duplicate key \"email\""}}]`},
 			{"trailing data", `{"email":"a@example.com","password":"` + goodPassword + `"} {}`,
-				`[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error: trailing data after the JSON value"}]`},
-			{"empty body", ``, `[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error: unexpected end of input"}]`},
+				`[{"type":"json_invalid","loc":["body",62],"msg":"JSON decode error","ctx":{"error":"trailing data after the JSON value"}}]`},
+			{"empty body", ``, `[{"type":"missing","loc":["body"],"msg":"Field required"}]`},
+			{"malformed", `{"email":`, `[{"type":"json_invalid","loc":["body",9],"msg":"JSON decode error","ctx":{"error":"unexpected end of input"}}]`},
+			{"bad character", `{"email": x}`, `[{"type":"json_invalid","loc":["body",10],"msg":"JSON decode error","ctx":{"error":"invalid character 'x' looking for beginning of value"}}]`},
+			{"offset in characters", `{"émail": x}`, `[{"type":"json_invalid","loc":["body",10],"msg":"JSON decode error","ctx":{"error":"invalid character 'x' looking for beginning of value"}}]`},
 			{"invalid UTF-8", "{\"email\":\"a@example.com\",\"password\":\"abc\xffdefghij\"}",
-				`[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error: invalid UTF-8"}]`},
+				`[{"type":"json_invalid","loc":["body",40],"msg":"JSON decode error","ctx":{"error":"invalid UTF-8"}}]`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				expect(t, e.postJSON("/auth/register", tc.body), http.StatusUnprocessableEntity, `{"detail":`+tc.detail+`}`)
@@ -95,7 +103,7 @@ func TestRegisterBadInput(t *testing.T) {
 		}
 		t.Run("malformed JSON", func(t *testing.T) {
 			r := e.postJSON("/auth/register", `{"email":`)
-			if r.status != http.StatusUnprocessableEntity || !strings.HasPrefix(r.body, `{"detail":[{"type":"json_invalid","loc":["body",0],"msg":"JSON decode error: `) {
+			if r.status != http.StatusUnprocessableEntity || !strings.HasPrefix(r.body, `{"detail":[{"type":"json_invalid","loc":["body",9],"msg":"JSON decode error","ctx":{"error":`) {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
 		})
@@ -167,4 +175,44 @@ func TestRegisterConcurrentDuplicates(t *testing.T) {
 			t.Fatalf("statuses %v: want one 201 and %d 400", count, n-1)
 		}
 	})
+}
+
+// Every JSON route reads its body as JSON only when the Content-Type says
+// so (application/json or an application/...+json type), as FastAPI does:
+// a text/plain body (a cross-site form's or fetch's simple request) is
+// not a dictionary, whatever it holds.
+func TestJSONRoutesNeedJSONContentType(t *testing.T) {
+	e := newEnv(t, stores[0].open)
+	e.register("kay@camelot.bt", goodPassword)
+	u := e.register("root@camelot.bt", goodPassword)
+	e.makeSuperuser("root@camelot.bt")
+	root := e.login("jwt", "root@camelot.bt", goodPassword)
+	notObject := `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from"}]}`
+	routes := []struct {
+		method, path, body string
+		creds              []cred
+	}{
+		{http.MethodPost, "/auth/register", `{"email":"plain@camelot.bt","password":"` + goodPassword + `"}`, nil},
+		{http.MethodPost, "/auth/forgot-password", `{"email":"kay@camelot.bt"}`, nil},
+		{http.MethodPost, "/auth/reset-password", `{"token":"x","password":"` + goodPassword + `"}`, nil},
+		{http.MethodPost, "/auth/request-verify-token", `{"email":"kay@camelot.bt"}`, nil},
+		{http.MethodPost, "/auth/verify", `{"token":"x"}`, nil},
+		{http.MethodPost, "/auth/refresh/refresh", `{"refresh_token":"x"}`, nil},
+		{http.MethodPatch, "/users/me", `{"display_name":"x"}`, []cred{root}},
+		{http.MethodPatch, "/users/" + u["id"].(string), `{"is_verified":true}`, []cred{root}},
+	}
+	for _, rt := range routes {
+		for _, ct := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "application/jsonp", "json", "application/json;;"} {
+			t.Run(rt.method+" "+rt.path+" as "+ct, func(t *testing.T) {
+				expect(t, e.do(rt.method, rt.path, ct, rt.body, rt.creds...), http.StatusUnprocessableEntity, notObject)
+			})
+		}
+	}
+	// JSON by any of its names is read.
+	for i, ct := range []string{"application/json", "Application/JSON; charset=utf-8", "application/vnd.api+json"} {
+		r := e.do(http.MethodPost, "/auth/register", ct, `{"email":"json`+strconv.Itoa(i)+`@camelot.bt","password":"`+goodPassword+`"}`)
+		if r.status != http.StatusCreated {
+			t.Errorf("register as %s: %d %s", ct, r.status, r.body)
+		}
+	}
 }

@@ -42,7 +42,7 @@ func TestUsersMe(t *testing.T) {
 		})
 		t.Run("bad email", func(t *testing.T) {
 			expect(t, e.patchJSON("/users/me", `{"email":"nope","current_password":"`+goodPassword+`"}`, c),
-				http.StatusUnprocessableEntity, `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: an email address must have an @-sign"}]}`)
+				http.StatusUnprocessableEntity, `{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign."}]}`)
 			expect(t, e.patchJSON("/users/me", `{"email":true}`, c),
 				http.StatusUnprocessableEntity, `{"detail":[{"type":"string_type","loc":["body","email"],"msg":"Input should be a valid string"}]}`)
 		})

@@ -84,7 +84,7 @@ func TestVerifyFlow(t *testing.T) {
 		// Unknown, and malformed, emails.
 		expect(t, e.postJSON("/auth/request-verify-token", `{"email":"nobody@camelot.bt"}`), http.StatusAccepted, `null`)
 		expect(t, e.postJSON("/auth/request-verify-token", `{"email":"nope"}`), http.StatusUnprocessableEntity,
-			`{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: an email address must have an @-sign"}]}`)
+			`{"detail":[{"type":"value_error","loc":["body","email"],"msg":"value is not a valid email address: An email address must have an @-sign."}]}`)
 
 		expect(t, e.postJSON("/auth/request-verify-token", `{"email":"ELAINE@camelot.bt"}`), http.StatusAccepted, `null`)
 		msgs := box.wait(1)

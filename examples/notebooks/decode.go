@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,16 +25,16 @@ type notebookInput struct {
 	Content *string
 }
 
-// decodeNotebook reads a notebook body strictly: one JSON object, valid
+// decodeNotebook reads a notebook body strictly, as authkit reads its own
+// (authkit.ParseJSONObject): a JSON Content-Type, one JSON object, valid
 // UTF-8, no duplicate keys, nothing after it; unknown fields are ignored.
 // create requires the title. The errors are FastAPI's 422 entries.
-func decodeNotebook(body []byte, create bool) (notebookInput, []authkit.FieldError) {
+func decodeNotebook(contentType string, body []byte, create bool) (notebookInput, []authkit.FieldError) {
 	var in notebookInput
-	fields, err := parseObject(body)
-	if err != nil {
-		return in, []authkit.FieldError{*err}
+	fields, errs := authkit.ParseJSONObject(contentType, body)
+	if errs != nil {
+		return in, errs
 	}
-	var errs []authkit.FieldError
 	fail := func(typ, name, msg string) {
 		errs = append(errs, authkit.FieldError{Type: typ, Loc: []any{"body", name}, Msg: msg})
 	}
@@ -85,61 +82,4 @@ func decodeNotebook(body []byte, create bool) (notebookInput, []authkit.FieldErr
 		return notebookInput{}, errs
 	}
 	return in, nil
-}
-
-// parseObject returns the top-level fields of a JSON object body.
-func parseObject(body []byte) (map[string]json.RawMessage, *authkit.FieldError) {
-	invalid := func(why string) *authkit.FieldError {
-		return &authkit.FieldError{Type: "json_invalid", Loc: []any{"body", 0}, Msg: "JSON decode error: " + why}
-	}
-	if !utf8.Valid(body) {
-		return nil, invalid("invalid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, invalid(describe(err))
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		if !json.Valid(body) {
-			return nil, invalid("not a JSON value")
-		}
-		return nil, &authkit.FieldError{Type: "model_attributes_type", Loc: []any{"body"},
-			Msg: "Input should be a valid dictionary or object to extract fields from"}
-	}
-	fields := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid(describe(err))
-		}
-		key := tok.(string) // the decoder only yields string keys here
-		if _, dup := fields[key]; dup {
-			return nil, invalid(fmt.Sprintf("duplicate key %q", key))
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, invalid(describe(err))
-		}
-		fields[key] = raw
-	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, invalid(describe(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, invalid("trailing data after the JSON value")
-	}
-	return fields, nil
-}
-
-// describe words a decoding error without echoing the input back.
-func describe(err error) string {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("invalid syntax at offset %d", se.Offset)
-	}
-	return "invalid JSON"
 }

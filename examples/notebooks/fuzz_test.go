@@ -18,7 +18,7 @@ func FuzzDecodeNotebook(f *testing.F) {
 		f.Add([]byte(seed), false)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, create bool) {
-		in, errs := decodeNotebook(body, create)
+		in, errs := decodeNotebook("application/json", body, create)
 		if errs != nil {
 			if in.Title != nil || in.Content != nil {
 				t.Fatalf("errors %v with a value %+v", errs, in)

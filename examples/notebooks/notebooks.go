@@ -175,7 +175,7 @@ func (a *app) createNotebook(w http.ResponseWriter, r *http.Request, u *authkit.
 	if err != nil {
 		return err
 	}
-	in, errs := decodeNotebook(body, true)
+	in, errs := decodeNotebook(r.Header.Get("Content-Type"), body, true)
 	if errs != nil {
 		return unprocessable(errs)
 	}
@@ -216,7 +216,7 @@ func (a *app) patchNotebook(w http.ResponseWriter, r *http.Request, u *authkit.U
 	if err != nil {
 		return err
 	}
-	in, errs := decodeNotebook(body, false)
+	in, errs := decodeNotebook(r.Header.Get("Content-Type"), body, false)
 	if errs != nil {
 		return unprocessable(errs)
 	}
