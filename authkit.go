@@ -81,6 +81,11 @@ type Config struct {
 	// (LOGIN_USER_NOT_VERIFIED) and makes CurrentActiveUser and the users
 	// routes demand a verified user (403).
 	RequireVerification bool
+	// VerifyOnRegister issues a verify token to each user who registers, as
+	// POST /request-verify-token would: it is mailed when Mailer is set,
+	// and handed to Hooks.OnAfterRequestVerify. Off by default, as in
+	// FastAPI Users (where an on_after_register hook does it).
+	VerifyOnRegister bool
 	// NoCurrentPassword lets PATCH /users/me change the email or password
 	// without current_password, as FastAPI Users does. Off by default.
 	NoCurrentPassword bool

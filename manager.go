@@ -64,10 +64,12 @@ type Manager struct {
 	hasher *boundedHasher
 	policy PasswordPolicy
 	hooks  Hooks
-	enders []enderGroup
-	fields []UserField
-	log    *slog.Logger
-	now    func() time.Time
+	// verifyOnRegister: Config.VerifyOnRegister.
+	verifyOnRegister bool
+	enders           []enderGroup
+	fields           []UserField
+	log              *slog.Logger
+	now              func() time.Time
 	// dummyHash is hashed once, lazily: verifying against it makes an
 	// unknown email cost the same as a known one.
 	dummyHash func() (string, error)
@@ -81,13 +83,14 @@ type Manager struct {
 
 func newManager(cfg *Config, backends []*AuthenticationBackend, log *slog.Logger) (*Manager, error) {
 	m := &Manager{
-		users:  cfg.Users,
-		policy: cfg.PasswordPolicy,
-		hooks:  cfg.Hooks,
-		enders: groupEnders(backends),
-		fields: cfg.UserFields,
-		log:    log,
-		now:    cfg.Now,
+		users:            cfg.Users,
+		policy:           cfg.PasswordPolicy,
+		hooks:            cfg.Hooks,
+		enders:           groupEnders(backends),
+		verifyOnRegister: cfg.VerifyOnRegister,
+		fields:           cfg.UserFields,
+		log:              log,
+		now:              cfg.Now,
 	}
 	m.cas, _ = cfg.Users.(store.UserVersioner)
 	h := cfg.Hasher
@@ -143,11 +146,20 @@ func (m *Manager) GetByEmail(ctx context.Context, email string) (*User, error) {
 
 // Register creates an active, unverified, non-superuser account: what a
 // client may create for itself. The flags of in and its privileged fields
-// are ignored.
+// are ignored. With Config.VerifyOnRegister the new user is sent a verify
+// token.
 func (m *Manager) Register(ctx context.Context, in UserCreate, r *http.Request) (*User, error) {
 	in.IsActive, in.IsSuperuser, in.IsVerified = true, false, false
 	in.Fields = m.ownFields(in.Fields)
-	return m.Create(ctx, in, r)
+	u, err := m.Create(ctx, in, r)
+	if err != nil || !m.verifyOnRegister {
+		return u, err
+	}
+	if err := m.sendVerify(ctx, u, false, r); err != nil {
+		// The account exists: the user can ask for a token again.
+		m.log.ErrorContext(ctx, "authkit: verify token at registration", "user_id", u.ID, "error", err)
+	}
+	return u, nil
 }
 
 // ownFields drops the privileged fields from fs: what a user may set on

@@ -149,18 +149,24 @@ func (m *Manager) RequestVerify(ctx context.Context, email string, r *http.Reque
 	if err != nil && !errors.Is(err, store.ErrUserNotFound) {
 		return err
 	}
-	target := m.dummyUser
-	if known {
-		target = u
+	if !known {
+		return m.sendVerify(ctx, m.dummyUser, true, r)
 	}
-	token, err := m.verify.Sign(target.ID.String(), verifyClaims{target.Email})
+	return m.sendVerify(ctx, u, false, r)
+}
+
+// sendVerify issues a verify token to u and delivers it: mail, and
+// OnAfterRequestVerify. A decoy does the same work, is never sent and
+// calls no hook.
+func (m *Manager) sendVerify(ctx context.Context, u *User, decoy bool, r *http.Request) error {
+	token, err := m.verify.Sign(u.ID.String(), verifyClaims{u.Email})
 	if err != nil {
 		return err
 	}
-	err = m.deliver(ctx, !known, func() (mail.Message, error) {
-		return m.composer.Verify(target.Email, token, m.verify.Lifetime())
+	err = m.deliver(ctx, decoy, func() (mail.Message, error) {
+		return m.composer.Verify(u.Email, token, m.verify.Lifetime())
 	})
-	if err != nil || !known {
+	if err != nil || decoy {
 		return err
 	}
 	if m.hooks.OnAfterRequestVerify != nil {

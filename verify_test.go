@@ -274,3 +274,44 @@ func TestResetAndVerifyTokensExpire(t *testing.T) {
 		expect(t, e.postJSON("/auth/verify", `{"token":`+q(verify)+`}`), http.StatusBadRequest, `{"detail":"VERIFY_USER_BAD_TOKEN"}`)
 	})
 }
+
+// With VerifyOnRegister, registering mails the verify link at once, as a
+// request-verify-token would; without it, registering sends nothing.
+func TestVerifyOnRegister(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open func(...func(*authkit.Config)) *env) {
+		box, opt := withMail(t)
+		var hooked atomic.Value
+		e := open(opt, func(c *authkit.Config) {
+			c.VerifyOnRegister = true
+			c.Hooks.OnAfterRequestVerify = func(_ context.Context, u *authkit.User, tok string, r *http.Request) {
+				if r == nil {
+					t.Error("OnAfterRequestVerify: no request")
+				}
+				hooked.Store(u.Email + " " + tok)
+			}
+		})
+		id := e.register("gareth@camelot.bt", goodPassword)["id"].(string)
+		msgs := box.wait(1)
+		if msgs[0].To != "gareth@camelot.bt" {
+			t.Fatalf("mail to %s", msgs[0].To)
+		}
+		tok := token(t, msgs[0], "/verify")
+		if got := hooked.Load(); got != "gareth@camelot.bt "+tok {
+			t.Errorf("OnAfterRequestVerify got %v", got)
+		}
+		expect(t, e.postJSON("/auth/verify", `{"token":`+q(tok)+`}`), http.StatusOK,
+			`{"id":"`+id+`","email":"gareth@camelot.bt","is_active":true,"is_superuser":false,"is_verified":true}`)
+		// A refused registration sends nothing.
+		expect(t, e.postJSON("/auth/register", `{"email":"gareth@camelot.bt","password":"`+goodPassword+`"}`), http.StatusBadRequest, `{"detail":"REGISTER_USER_ALREADY_EXISTS"}`)
+		time.Sleep(200 * time.Millisecond)
+		box.wait(1)
+	})
+	t.Run("off", func(t *testing.T) {
+		box, opt := withMail(t)
+		e := newEnv(t, stores[0].open, opt)
+		e.register("gareth@camelot.bt", goodPassword)
+		expect(t, e.postJSON("/auth/forgot-password", `{"email":"gareth@camelot.bt"}`), http.StatusAccepted, `null`)
+		time.Sleep(200 * time.Millisecond) // past the mail delay
+		token(t, box.wait(1)[0], "/reset-password")
+	})
+}
