@@ -133,17 +133,23 @@ func waitMails(t *testing.T, dir string, n int) []message {
 	}
 }
 
-// -mail-dir: the reset and verify mails land as .eml files whose one link
-// points at -public-url, and the tokens in them work once.
+// -mail-dir: registering mails the verify link at once; the reset and
+// verify mails land as .eml files whose one link points at -public-url,
+// and the tokens in them work once.
 func TestMailDir(t *testing.T) {
 	dir := t.TempDir()
 	base := startService(t, "-db", sqliteDSN(t), "-mail-dir", dir, "-public-url", "https://notes.example.com/app")
 	anon := &client{t: t, base: base}
 	register(t, base, "ada@example.com", pw)
+	first := waitMails(t, dir, 1)[0]
+	if first.to != "<ada@example.com>" && first.to != "ada@example.com" || first.subject == "" {
+		t.Fatalf("verify mail at registration: to %q, subject %q", first.to, first.subject)
+	}
+	oneLink(t, first, "https://notes.example.com/app/verify?token=")
 
 	anon.expect(202, "POST", "/auth/forgot-password", `{"email":"nobody@example.com"}`, nil)
 	anon.expect(202, "POST", "/auth/forgot-password", `{"email":"ada@example.com"}`, nil)
-	m := waitMails(t, dir, 1)[0]
+	m := waitMails(t, dir, 2)[1]
 	if m.to != "<ada@example.com>" && m.to != "ada@example.com" {
 		t.Fatalf("reset mail to %q", m.to)
 	}
@@ -164,7 +170,7 @@ func TestMailDir(t *testing.T) {
 	ada := login(t, base, "jwt", "ada@example.com", newPW)
 
 	anon.expect(202, "POST", "/auth/request-verify-token", `{"email":"ada@example.com"}`, nil)
-	m = waitMails(t, dir, 2)[1]
+	m = waitMails(t, dir, 3)[2]
 	vtoken := oneLink(t, m, "https://notes.example.com/app/verify?token=")
 	anon.expectDetail(400, "POST", "/auth/reset-password", `{"token":"`+vtoken+`","password":"yet-another-passphrase"}`,
 		`{"detail":"RESET_PASSWORD_BAD_TOKEN"}`)
@@ -183,8 +189,9 @@ func TestMailDirDefaultPublicURL(t *testing.T) {
 	dir := t.TempDir()
 	base := startService(t, "-db", sqliteDSN(t), "-mail-dir", dir)
 	register(t, base, "ada@example.com", pw)
+	oneLink(t, waitMails(t, dir, 1)[0], base+"/verify?token=")
 	(&client{t: t, base: base}).expect(202, "POST", "/auth/forgot-password", `{"email":"ada@example.com"}`, nil)
-	oneLink(t, waitMails(t, dir, 1)[0], base+"/reset-password?token=")
+	oneLink(t, waitMails(t, dir, 2)[1], base+"/reset-password?token=")
 }
 
 // syncBuffer is a bytes.Buffer safe for the service's goroutines.
