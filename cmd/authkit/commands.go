@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -184,7 +185,7 @@ func (c *cli) usersList(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dbURL)
+	st, err := openExisting(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -232,7 +233,7 @@ func (c *cli) usersSet(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("-email %s: %w", printable(*email), err)
 	}
-	st, err := openStore(ctx, *dbURL)
+	st, err := openExisting(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -275,7 +276,8 @@ func (c *cli) version(args []string) error {
 }
 
 // userJSON is a user as users list -json prints it: the HTTP contract's
-// fields and the times, never the hash.
+// fields and the times, then the application's own fields as the HTTP API
+// serves them; never the hash.
 type userJSON struct {
 	ID          uuid.UUID `json:"id"`
 	Email       string    `json:"email"`
@@ -287,13 +289,28 @@ type userJSON struct {
 }
 
 func writeJSON(w io.Writer, users []*store.User) error {
-	out := make([]userJSON, 0, len(users)) // [] rather than null when empty
+	out := make([]json.RawMessage, 0, len(users)) // [] rather than null when empty
 	for _, u := range users {
-		out = append(out, userJSON{
+		b, err := json.Marshal(userJSON{
 			ID: u.ID, Email: u.Email,
 			IsActive: u.IsActive, IsSuperuser: u.IsSuperuser, IsVerified: u.IsVerified,
 			CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 		})
+		if err != nil {
+			return err
+		}
+		own := maps.Clone(u.Fields)
+		for _, k := range []string{"id", "email", "is_active", "is_superuser", "is_verified", "created_at", "updated_at", "hashed_password"} {
+			delete(own, k) // a standard name is never an application field
+		}
+		if len(own) > 0 {
+			fields, err := json.Marshal(own) // sorted by name
+			if err != nil {
+				return err
+			}
+			b = append(append(b[:len(b)-1], ','), fields[1:]...)
+		}
+		out = append(out, b)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/store/dbopen"
@@ -13,8 +17,24 @@ import (
 	"github.com/go-authkit/authkit/transport"
 )
 
-// openStore opens the database dbURL names and migrates it. Close it with
-// DB().Close().
+// errNoDatabase: -db names an SQLite file that does not exist. Only the
+// commands that create (migrate, createsuperuser) make one, so that a
+// mistyped path given to users list or users set is not silently a new,
+// empty database.
+var errNoDatabase = errors.New("no such database")
+
+// openExisting is openStore for a database that must already exist.
+func openExisting(ctx context.Context, dbURL string) (dbopen.Store, error) {
+	if path, ok := strings.CutPrefix(dbURL, "sqlite:"); ok && path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (authkit migrate -db %s creates it)", dbURL, errNoDatabase, dbURL)
+		}
+	}
+	return openStore(ctx, dbURL)
+}
+
+// openStore opens the database dbURL names, creating an SQLite file that
+// does not exist, and migrates it. Close it with DB().Close().
 func openStore(ctx context.Context, dbURL string) (dbopen.Store, error) {
 	st, err := dbopen.Open(ctx, dbURL)
 	if err != nil {

@@ -106,7 +106,8 @@ Commands:
   help [command]    print this help, or a command's
 
 Every command but keys and version takes -db: sqlite:PATH or a postgres:// URL
-(default ` + defaultDB + `), and migrates the database first.
+(default ` + defaultDB + `), and migrates the database first; users list and
+users set refuse an SQLite file that does not exist.
 createsuperuser reads the password from AUTHKIT_PASSWORD, or else asks
 for it at the terminal.
 `

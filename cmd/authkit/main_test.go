@@ -190,15 +190,37 @@ func TestCreateSuperuserBadEmail(t *testing.T) {
 	}
 }
 
+// users list and users set refuse a mistyped SQLite path instead of
+// creating an empty database there.
+func TestMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{{"users", "list"}, {"users", "list", "-json"}, {"users", "set", "-email", "a@example.com", "-active=false"}} {
+		r := runCLI(t, nil, append(args, "-db", db)...).want(t, 1)
+		if want := "authkit: " + db + ": no such database (authkit migrate -db " + db + " creates it)\n"; r.stderr != want || r.stdout != "" {
+			t.Errorf("%v: stdout %q, stderr %q, want %q", args, r.stdout, r.stderr, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "typo.db")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%v created the file: %v", args, err)
+		}
+	}
+	runCLI(t, nil, "migrate", "-db", db).want(t, 0)
+	runCLI(t, nil, "users", "list", "-db", db).want(t, 0)
+}
+
 func TestUsersList(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db string) {
+		runCLI(t, nil, "migrate", "-db", db).want(t, 0)
 		r := runCLI(t, nil, "users", "list", "-json", "-db", db).want(t, 0)
 		if r.stdout != "[]\n" {
 			t.Errorf("empty database, -json: %q, want []", r.stdout)
 		}
 		createSuperuser(t, db, "root@example.com")
 		_, m := openKit(t, db)
-		if _, err := m.Register(t.Context(), authkit.UserCreate{Email: "alice@example.com", Password: goodPassword}, nil); err != nil {
+		// The application's own fields: users list -json shows them as the
+		// HTTP API does, beside the standard ones.
+		if _, err := m.Create(t.Context(), authkit.UserCreate{Email: "alice@example.com", Password: goodPassword, IsActive: true,
+			Fields: map[string]any{"display_name": "Alice", "plan": "pro"}}, nil); err != nil {
 			t.Fatal(err)
 		}
 
@@ -234,6 +256,9 @@ func TestUsersList(t *testing.T) {
 			if _, ok := got[0][k]; !ok {
 				t.Errorf("JSON: no %q in %v", k, got[0])
 			}
+		}
+		if got[1]["display_name"] != "Alice" || got[1]["plan"] != "pro" || len(got[1]) != 9 || len(got[0]) != 7 {
+			t.Errorf("JSON without the application's fields: %v", got)
 		}
 	})
 }
