@@ -3,10 +3,14 @@ package password
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ccojocar/zxcvbn-go/data"
 )
@@ -14,13 +18,24 @@ import (
 const zxcvbnModule = "github.com/ccojocar/zxcvbn-go"
 
 func TestCommonListSize(t *testing.T) {
-	// ASVS 6.2.4: at least the top 3,000 passwords.
-	if n := len(commonSet()); n < 3000 {
+	// ASVS 6.2.4: at least the top 3,000 passwords that fit the policy.
+	set := commonSet()
+	if n := len(set); n < 3000 {
 		t.Fatalf("the common password list has %d entries, want at least 3000", n)
 	}
-	for _, p := range []string{"password", "12345678", "qwerty", "iloveyou", "trustno1"} {
+	for p := range set {
+		if utf8.RuneCountInString(p) < DefaultMinLength || p != strings.ToLower(p) {
+			t.Fatalf("entry %q: every entry is lower-case and fits the policy's least length", p)
+		}
+	}
+	for _, p := range []string{"password", "12345678", "iloveyou", "trustno1", "PASSWORD", "TrustNo1",
+		// Once let through: the list then held 1,751 entries of 8 characters or more.
+		"password123", "Password123", "letmein123"} {
 		if !IsCommon(p) {
 			t.Errorf("IsCommon(%q) = false", p)
+		}
+		if err := (Policy{}).Validate(p, "someone@example.com"); !errors.Is(err, ErrCommon) {
+			t.Errorf("Validate(%q) = %v, want ErrCommon", p, err)
 		}
 	}
 	if IsCommon("correct horse battery staple") {
@@ -28,8 +43,12 @@ func TestCommonListSize(t *testing.T) {
 	}
 }
 
-// TestCommonListUpToDate fails when common.txt no longer matches the
-// zxcvbn-go module go.mod selects: run go generate ./password.
+// TestCommonListUpToDate fails when common.txt no longer matches its
+// sources: the zxcvbn-go module go.mod selects (checked here, entry by
+// entry) and the npm package the generator pins (its version and
+// integrity, recorded in the header; CI's go run
+// ./internal/gen/commonpasswords -check compares the entries, which needs
+// npm). Run go generate ./password.
 func TestCommonListUpToDate(t *testing.T) {
 	raw, err := data.Asset("data/Passwords.json")
 	if err != nil {
@@ -43,15 +62,29 @@ func TestCommonListUpToDate(t *testing.T) {
 	var header, entries []string
 	for line := range strings.Lines(commonText) {
 		line = strings.TrimSuffix(line, "\n")
-		if strings.HasPrefix(line, "#") {
+		if len(entries) == 0 && strings.HasPrefix(line, "#") {
 			header = append(header, line)
 		} else {
 			entries = append(entries, line)
 		}
 	}
-	if !slices.Equal(entries, doc.List) {
-		t.Errorf("common.txt holds %d entries that differ from the %d of %s's data/Passwords.json; run go generate ./password",
-			len(entries), len(doc.List), zxcvbnModule)
+	set := commonSet()
+	if len(set) != len(entries) {
+		t.Errorf("common.txt holds %d lines but %d distinct entries", len(entries), len(set))
+	}
+	missing := 0
+	for _, p := range doc.List {
+		if p = strings.ToLower(p); utf8.RuneCountInString(p) >= DefaultMinLength {
+			if _, ok := set[p]; !ok {
+				missing++
+			}
+		}
+	}
+	if missing > 0 {
+		t.Errorf("common.txt lacks %d entries of %s's data/Passwords.json; run go generate ./password", missing, zxcvbnModule)
+	}
+	if want := fmt.Sprintf("(%d entries).", len(entries)); !strings.HasSuffix(header[1], want) {
+		t.Errorf("header %q does not count the %d entries", header[1], len(entries))
 	}
 
 	version := goModVersion(t, zxcvbnModule)
@@ -59,8 +92,24 @@ func TestCommonListUpToDate(t *testing.T) {
 	if !slices.Contains(header, source) {
 		t.Errorf("common.txt header %q does not record %s %s; run go generate ./password", header, zxcvbnModule, version)
 	}
-	if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(l, "# Licence: MIT") }) {
-		t.Errorf("common.txt header %q does not record the licence", header)
+	// The npm package's pins, as the generator holds them.
+	gen, err := os.ReadFile("../internal/gen/commonpasswords/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := func(name string) string {
+		m := regexp.MustCompile(`(?m)^\s*` + name + `\s*=\s*"([^"]+)"`).FindSubmatch(gen)
+		if m == nil {
+			t.Fatalf("the generator has no %s", name)
+		}
+		return string(m[1])
+	}
+	npm := "# Source: npm " + pin("npmPackage") + " " + pin("npmVersion") + " (" + pin("npmIntegrity") + "), "
+	if !slices.ContainsFunc(header, func(l string) bool { return strings.HasPrefix(l, npm) }) {
+		t.Errorf("common.txt header %q does not record %s; run go generate ./password", header, npm)
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(header), func(l string) bool { return !strings.HasPrefix(l, "# Licence: MIT") })); n != 2 {
+		t.Errorf("common.txt header %q records %d licences, want one per source", header, n)
 	}
 }
 
