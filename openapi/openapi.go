@@ -580,7 +580,7 @@ func ErrorModel() *Schema {
 }
 
 // ValidationErrorModel is the schema of the contract's 422 body, FastAPI's
-// {"detail": [{"loc", "msg", "type"}, ...]}.
+// {"detail": [{"loc", "msg", "type", "ctx"?}, ...]}.
 func ValidationErrorModel() *Schema {
 	return &Schema{Name: "HTTPValidationError", Type: "object", Required: []string{"detail"},
 		Description: "Malformed input: one entry per field in error.",
@@ -590,6 +590,7 @@ func ValidationErrorModel() *Schema {
 					"loc":  {Type: "array", Description: `Where: "body", "path" or "query", then the field.`, Items: &Schema{AnyOf: []*Schema{{Type: "string"}, {Type: "integer"}}}},
 					"msg":  {Type: "string", Description: "For people."},
 					"type": {Type: "string", Description: "For programs: missing, value_error, json_invalid, string_type, bool_type, ..."},
+					"ctx":  {Type: "object", Description: `Context, when there is one: {"error": why} for json_invalid.`},
 				}}},
 		}}
 }
