@@ -30,11 +30,7 @@ var muxes = map[string]mountFunc{
 		must(authkit.Mount(m, "/auth/jwt", mustRouter(kit.AuthRouter("jwt"))))
 		must(authkit.Mount(m, "/auth/cookie", mustRouter(kit.AuthRouter("cookie"))))
 		must(authkit.Mount(m, "/users", kit.UsersRouter()))
-		m.Handle("GET /api/whoami", kit.CurrentActiveUser(whoami))
-		m.Handle("GET /api/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin))
-		m.Handle("GET /api/items/{id}", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, r.PathValue("id"))
-		})))
+		serveMuxAPI(m, kit, whoami, admin)
 		return m
 	},
 	"net/http ServeMux, Handle": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
@@ -43,11 +39,7 @@ var muxes = map[string]mountFunc{
 		m.Handle("/auth/jwt/", mustRouter(kit.AuthRouter("jwt")))
 		m.Handle("/auth/cookie/", mustRouter(kit.AuthRouter("cookie")))
 		m.Handle("/users/", kit.UsersRouter())
-		m.Handle("GET /api/whoami", kit.CurrentActiveUser(whoami))
-		m.Handle("GET /api/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin))
-		m.Handle("GET /api/items/{id}", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, r.PathValue("id"))
-		})))
+		serveMuxAPI(m, kit, whoami, admin)
 		return m
 	},
 	"chi Mount": func(kit *authkit.AuthKit, whoami, admin http.Handler) http.Handler {
@@ -100,6 +92,14 @@ var muxes = map[string]mountFunc{
 		chiAPI(r, kit, whoami, admin)
 		return r
 	},
+}
+
+func serveMuxAPI(m *http.ServeMux, kit *authkit.AuthKit, whoami, admin http.Handler) {
+	m.Handle("GET /api/whoami", kit.CurrentActiveUser(whoami))
+	m.Handle("GET /api/admin", kit.CurrentUser(authkit.Require{Active: true, Superuser: true})(admin))
+	m.Handle("GET /api/items/{id}", kit.CurrentActiveUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.PathValue("id"))
+	})))
 }
 
 func chiAPI(r chi.Router, kit *authkit.AuthKit, whoami, admin http.Handler) {

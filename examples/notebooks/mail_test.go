@@ -310,22 +310,28 @@ func startSMTP(t *testing.T) *smtpServer {
 	return ts
 }
 
-// -smtp: the reset mail goes through a real SMTP server, authenticated.
+// -smtp: the verify mail of a registration, then the reset mail, go
+// through a real SMTP server, authenticated.
 func TestSMTP(t *testing.T) {
 	srv := startSMTP(t)
 	base := startService(t, "-db", sqliteDSN(t), "-smtp", "smtp://notes:s3cret@"+srv.addr+"?tls=none",
 		"-mail-from", "Notes <notes@example.com>")
-	register(t, base, "ada@example.com", pw)
-	(&client{t: t, base: base}).expect(202, "POST", "/auth/forgot-password", `{"email":"ada@example.com"}`, nil)
-	select {
-	case got := <-srv.got:
-		if got.user != "notes" || got.from != "notes@example.com" || !slices.Equal(got.to, []string{"ada@example.com"}) {
-			t.Fatalf("SMTP session: user %q from %q to %v", got.user, got.from, got.to)
+	next := func(link string) {
+		t.Helper()
+		select {
+		case got := <-srv.got:
+			if got.user != "notes" || got.from != "notes@example.com" || !slices.Equal(got.to, []string{"ada@example.com"}) {
+				t.Fatalf("SMTP session: user %q from %q to %v", got.user, got.from, got.to)
+			}
+			oneLink(t, parseMail(t, got.data), base+link)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no mail reached the SMTP server")
 		}
-		oneLink(t, parseMail(t, got.data), base+"/reset-password?token=")
-	case <-time.After(10 * time.Second):
-		t.Fatal("no mail reached the SMTP server")
 	}
+	register(t, base, "ada@example.com", pw)
+	next("/verify?token=")
+	(&client{t: t, base: base}).expect(202, "POST", "/auth/forgot-password", `{"email":"ada@example.com"}`, nil)
+	next("/reset-password?token=")
 }
 
 // Each kind of token has its own key, derived from AUTHKIT_SECRET.
