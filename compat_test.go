@@ -3,8 +3,10 @@ package authkit_test
 import (
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/go-authkit/authkit"
@@ -215,5 +217,79 @@ func TestMountMistakes(t *testing.T) {
 	expect(t, e.do(http.MethodPost, "/auth/request-verify-token", "application/json", `{"email":"nobody@camelot.bt"}`), http.StatusAccepted, `null`)
 	if r := e.do(http.MethodPost, "/auth/register", "application/json", `{"email":"ywain@camelot.bt","password":"`+goodPassword+`"}`); r.status != http.StatusCreated {
 		t.Errorf("register: %d %s", r.status, r.body)
+	}
+}
+
+// Where a router finds its routes, mux by mux: the path below the mount
+// point. ServeMux and chi tell it (r.Pattern); under gorilla/mux it
+// matches the end of the path, the shortest mount point first, so there a
+// deeper path can reach a route (README: Mounting).
+func TestRouterMountPoints(t *testing.T) {
+	echo := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, name+" "+r.PathValue("id"))
+		})
+	}
+	newRouter := func() *authkit.Router {
+		return authkit.NewRouter(
+			authkit.Route{Method: http.MethodGet, Path: "/", Handler: echo("list")},
+			authkit.Route{Method: http.MethodGet, Path: "/{id}", Handler: echo("get")},
+			authkit.Route{Method: http.MethodDelete, Path: "/{id}", Handler: echo("delete")},
+			authkit.Route{Method: http.MethodGet, Path: "/{id}/sessions", Handler: echo("sessions")},
+		)
+	}
+	serveMux := http.NewServeMux()
+	must(authkit.Mount(serveMux, "/api/items", newRouter()))
+	serveMux.Handle("/api/items", newRouter()) // the prefix itself, exactly
+	chiMux := chi.NewRouter()
+	chiMux.Mount("/api/items", newRouter())
+	gorilla := mux.NewRouter()
+	gorilla.PathPrefix("/api/items/").Handler(newRouter())
+
+	type answer struct {
+		status int
+		body   string
+	}
+	notFound := answer{404, `{"detail":"Not Found"}`}
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+		want map[string]answer // "METHOD path" → answer
+	}{
+		{"ServeMux", serveMux, map[string]answer{"GET /api/items/sessions": {200, "get sessions"},
+			"GET /api/items/7/nowhere": notFound, "GET /api/items/7/8": notFound, "GET /api/items": {200, "list "}}},
+		{"chi", chiMux, map[string]answer{"GET /api/items/sessions": {200, "get sessions"},
+			"GET /api/items/7/nowhere": notFound, "GET /api/items/7/8": notFound, "GET /api/items": {200, "list "}}},
+		{"gorilla/mux", gorilla, map[string]answer{"GET /api/items/sessions": {200, "sessions items"},
+			"GET /api/items/7/nowhere": {200, "get nowhere"}, "GET /api/items/x/7/sessions": {200, "sessions 7"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.h)
+			defer srv.Close()
+			want := map[string]answer{
+				"GET /api/items/":           {200, "list "},
+				"GET /api/items/7":          {200, "get 7"},
+				"DELETE /api/items/7":       {200, "delete 7"},
+				"GET /api/items/7/sessions": {200, "sessions 7"},
+				"PUT /api/items/7":          {405, `{"detail":"Method Not Allowed"}`},
+			}
+			maps.Copy(want, tc.want)
+			for req, w := range want {
+				method, path, _ := strings.Cut(req, " ")
+				r, _ := http.NewRequest(method, srv.URL+path, nil)
+				res, err := srv.Client().Do(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != w.status || string(b) != w.body {
+					t.Errorf("%s: %d %q, want %d %q", req, res.StatusCode, b, w.status, w.body)
+				}
+				if w.status == 405 && res.Header.Get("Allow") != "GET, DELETE" {
+					t.Errorf("%s: Allow %q, want GET, DELETE", req, res.Header.Get("Allow"))
+				}
+			}
+		})
 	}
 }

@@ -119,3 +119,48 @@ func FuzzIsJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRouterPath: whatever path a client sends, under whatever pattern a
+// mux matched, the router answers a route, 404 or 405, and a route's path
+// values are single, non-empty segments.
+func FuzzRouterPath(f *testing.F) {
+	patterns := []string{"", "/", "/users/", "GET /users/", "/users/{rest...}", "/users/*", "/users", "example.com/users/", "/{tenant}/users/"}
+	for i, p := range []string{"/users/me", "/users/", "/users", "/users/a/sessions", "/users/a/b", "//", "/users//x", "", "/a/users/me/sessions/x", "/users/%2F"} {
+		f.Add(p, uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, path string, which uint8) {
+		var got map[string]string
+		handler := func(names ...string) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = map[string]string{}
+				for _, n := range names {
+					got[n] = r.PathValue(n)
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+		}
+		rt := NewRouter(
+			Route{Method: http.MethodGet, Path: "/me", Handler: handler()},
+			Route{Method: http.MethodGet, Path: "/me/sessions/{id}", Handler: handler("id")},
+			Route{Method: http.MethodGet, Path: "/{id}", Handler: handler("id")},
+			Route{Method: http.MethodDelete, Path: "/{id}/sessions", Handler: handler("id")},
+			Route{Method: http.MethodGet, Path: "/", Handler: handler()},
+		)
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.URL.Path = path
+		r.Pattern = patterns[int(which)%len(patterns)]
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusOK:
+			for n, v := range got {
+				if v == "" || strings.Contains(v, "/") {
+					t.Fatalf("path %q under %q: %s = %q", path, r.Pattern, n, v)
+				}
+			}
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+		default:
+			t.Fatalf("path %q under %q: status %d", path, r.Pattern, w.Code)
+		}
+	})
+}
