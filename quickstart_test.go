@@ -103,7 +103,11 @@ func TestQuickStart(t *testing.T) {
 			run.Wait()
 		}()
 		base := "http://" + addr
-		waitListening(t, addr, &out)
+		if !listening(addr) {
+			run.Process.Kill()
+			run.Wait() // out is complete, and no longer written
+			t.Fatalf("nothing listens on %s\n%s", addr, out.String())
+		}
 
 		post := func(path, ctype, body string) (int, string) {
 			res, err := http.Post(base+path, ctype, strings.NewReader(body))
@@ -187,13 +191,13 @@ func runFor(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
 	}
 }
 
-func waitListening(t *testing.T, addr string, out *bytes.Buffer) {
-	t.Helper()
+// listening waits up to 30 s for addr to accept connections.
+func listening(addr string) bool {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return
+			return true
 		}
 	}
-	t.Fatalf("nothing listens on %s\n%s", addr, out.String())
+	return false
 }
