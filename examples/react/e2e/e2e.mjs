@@ -71,13 +71,15 @@ function freePort() {
 // start runs cmd and resolves with the first match of ready in its output.
 function start(name, cmd, args, env, ready) {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // NO_COLOR: with CI set, vite colours its output, and the escape codes
+    // would split the address the ready pattern looks for.
+    const c = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     c.name = name;
     c.log = '';
     children.push(c);
     const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 60_000);
     const onData = (d) => {
-      c.log += d;
+      c.log += String(d).replace(/\x1b\[[0-9;]*m/g, '');
       const m = c.log.match(ready);
       if (m) {
         clearTimeout(timer);
