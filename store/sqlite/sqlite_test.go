@@ -192,4 +192,4 @@ func TestImportsNoPostgresDriver(t *testing.T) {
 }
 
 // allVersions are the migrations a store of its own schema applies.
-var allVersions = []int{1, 2, 3, 4, 5, 6, 7, 11}
+var allVersions = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 11}

@@ -10,5 +10,8 @@ var (
 	_ store.RefreshTokenStore = (*Store)(nil)
 	_ store.OAuthAccountStore = (*Store)(nil)
 	_ store.OAuthStateStore   = (*Store)(nil)
+	_ store.MFAStore          = (*Store)(nil)
+	_ store.ChallengeStore    = (*Store)(nil)
+	_ store.PasskeyStore      = (*Store)(nil)
 	_ store.Migrator          = (*Store)(nil)
 )

@@ -5,8 +5,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,30 +62,6 @@ func testOAuthStates(t *testing.T, s Store) {
 func testOAuthStateRace(t *testing.T, s Store) {
 	o := stateStore(t, s)
 	ctx := context.Background()
-	const n = 50
-	var (
-		wg    sync.WaitGroup
-		start = make(chan struct{})
-		errs  = make([]error, n)
-	)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = o.UseOAuthState(ctx, "one-state", base.Add(time.Minute))
-		})
-	}
-	close(start)
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrOAuthStateUsed):
-			t.Errorf("UseOAuthState #%d: %v, want nil or ErrOAuthStateUsed", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d of %d concurrent uses of one state succeeded, want 1", won, n)
-	}
+	errs := race(50, func(int) error { return o.UseOAuthState(ctx, "one-state", base.Add(time.Minute)) })
+	oneWins(t, "UseOAuthState of one state", errs, store.ErrOAuthStateUsed)
 }

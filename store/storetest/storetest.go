@@ -15,10 +15,9 @@
 // (when the store implements store.OAuthAccountStore), single-use OAuth
 // states (store.OAuthStateStore, also when 50 callers race to use one),
 // the mail outbox (store.MailOutbox: claims, leases, retries, racing
-// claims), expiry purges, deletion of
-// everything a user owns, time precision, and that strings which look
-// like SQL are stored verbatim.
-// expiry purges, deletion of everything a user owns, time precision, that
+// claims), second factors, single-use challenges and passkeys
+// (store.MFAStore, store.ChallengeStore, store.PasskeyStore; single use
+// also under races), expiry purges, deletion of everything a user owns, time precision, that
 // strings which look like SQL are stored verbatim, and — when the store
 // implements store.UserVersioner — the security version: compare-and-set
 // writes of the changed columns only (one winner of 20 racing writes), the
@@ -117,6 +116,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"VersionIssuance", testVersionIssuance},
 		{"VersionStampedTokens", testVersionStampedTokens},
 		{"VersionOAuthLinks", testVersionOAuthLinks},
+		{"TOTP", testTOTP},
+		{"TOTPStepRace", testTOTPStepRace},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"Challenges", testChallenges},
+		{"Passkeys", testPasskeys},
+		{"DeleteUserRemovesMFA", testDeleteUserRemovesMFA},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

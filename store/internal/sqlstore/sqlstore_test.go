@@ -272,8 +272,8 @@ func TestOneRoundTrip(t *testing.T) {
 	// The counter sees every statement.
 	n.Store(0)
 	must(t, s.DeleteUser(ctx, u.ID))
-	if got := n.Load(); got != 6 {
-		t.Errorf("DeleteUser sent %d statements, want 6", got)
+	if got := n.Load(); got != 10 {
+		t.Errorf("DeleteUser sent %d statements, want 10", got)
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 
 // Store implements store.UserStore, store.UserLister,
 // store.AccessTokenStore, store.RevocationStore, store.RefreshTokenStore,
-// store.OAuthAccountStore, store.OAuthStateStore and store.Migrator over any database/sql driver
+// store.OAuthAccountStore, store.OAuthStateStore, store.MFAStore,
+// store.ChallengeStore, store.PasskeyStore and store.Migrator over any
+// database/sql driver
 // described by a Dialect.
 type Store struct {
 	// stmts are the per-request reads, prepared once (query → *prepared):
@@ -44,6 +46,9 @@ var (
 	_ store.Migrator           = (*Store)(nil)
 	_ store.UserVersioner      = (*Store)(nil)
 	_ store.StampedTokenReader = (*Store)(nil)
+	_ store.MFAStore           = (*Store)(nil)
+	_ store.ChallengeStore     = (*Store)(nil)
+	_ store.PasskeyStore       = (*Store)(nil)
 	_ store.RefreshTokenReader = (*Store)(nil)
 )
 
@@ -124,6 +129,7 @@ type queries struct {
 	refresh refreshQueries
 	oauth   oauthQueries
 	outbox  outboxQueries
+	mfa     mfaQueries
 }
 
 // tokenColumns lists the columns of an access token t under tokenRow's
@@ -232,6 +238,7 @@ func rebindQueries(bindType int, ut userTable, skipLocked string, rowLocks bool)
 		refresh: rebindRefreshQueries(r),
 		oauth:   rebindOAuthQueries(r),
 		outbox:  rebindOutboxQueries(r, skipLocked),
+		mfa:     rebindMFAQueries(r),
 	}
 }
 
@@ -493,7 +500,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	if err := mustHaveChanged(res, "delete user", store.ErrUserNotFound); err != nil {
 		return err
 	}
-	for _, q := range []string{s.q.deleteUserTokens, s.q.deleteUserRefresh, s.q.deleteUserRevoked, s.q.deleteUserCutoff, s.q.oauth.deleteOfUser} {
+	for _, q := range append([]string{s.q.deleteUserTokens, s.q.deleteUserRefresh, s.q.deleteUserRevoked, s.q.deleteUserCutoff, s.q.oauth.deleteOfUser}, s.q.mfa.userDeletes()...) {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fault("delete user", err)
 		}
