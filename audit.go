@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,13 +11,23 @@ import (
 // user when known, from which client address. Never a password, a token or
 // the username typed at a failed login (people type passwords there).
 func (k *AuthKit) audit(r *http.Request, event string, u *User, attrs ...any) {
+	k.auditCtx(r.Context(), r, event, u, attrs...)
+}
+
+// auditCtx is audit for events that may come without a request (r nil:
+// a CLI), whose client is then "local".
+func (k *AuthKit) auditCtx(ctx context.Context, r *http.Request, event string, u *User, attrs ...any) {
+	client := "local"
+	if r != nil {
+		client = k.client(r)
+	}
 	args := make([]any, 0, 6+len(attrs))
-	args = append(args, "event", event, "client", k.client(r))
+	args = append(args, "event", event, "client", client)
 	if u != nil {
 		args = append(args, "user_id", u.ID.String())
 	}
 	args = append(args, attrs...)
-	k.log.InfoContext(r.Context(), "authkit audit", args...)
+	k.log.InfoContext(ctx, "authkit audit", args...)
 }
 
 // auditBy logs an event that the request's user did to u: a superuser's

@@ -138,6 +138,21 @@ type Config struct {
 	// the base of the links, never taken from a request; templates and the
 	// application's name may be overridden.
 	Mail mail.ComposerConfig
+	// MFA turns on second factors (TOTP and recovery codes): the users
+	// router serves the enrolment routes, and a login with the right
+	// password of a user who has a second factor answers
+	// LOGIN_MFA_REQUIRED, completed at POST /auth/{backend}/login/mfa.
+	// Nil: off.
+	MFA *MFAConfig
+	// Passkeys turns on WebAuthn passkeys: registration under /users/me,
+	// passwordless sign-in at /auth/{backend}/passkey, and passkeys as a
+	// second factor. Nil: off.
+	Passkeys *PasskeyConfig
+	// RequireMFA makes users (or superusers) without a second factor enrol
+	// before they can log in (LOGIN_MFA_ENROLLMENT_REQUIRED). It needs MFA
+	// or Passkeys.
+	RequireMFA MFARequirement
+
 	// Logger receives faults, warnings and security events; nil means
 	// slog.Default(). To drop them, pass a logger over a discarding handler.
 	Logger *slog.Logger
@@ -153,6 +168,11 @@ type AuthKit struct {
 	manager  *Manager
 	throttle *throttle // nil: off
 	log      *slog.Logger
+	// mfa, passkeys and challenges are the second factors' state; nil
+	// when off.
+	mfa        *mfaState
+	passkeys   *passkeyState
+	challenges *challenges
 	maxBody  int64
 }
 
@@ -221,6 +241,18 @@ func New(cfg Config) (*AuthKit, error) {
 	k.manager = m
 	if k.throttle, err = newThrottle(cfg.Throttle); err != nil {
 		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
+	if k.passkeys, err = newPasskeys(&cfg); err != nil {
+		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
+	if cfg.RequireMFA != MFAOptional && cfg.MFA == nil && cfg.Passkeys == nil {
+		return nil, errors.New("authkit: bad config: RequireMFA needs MFA or Passkeys")
+	}
+	if k.mfa, err = newMFA(&cfg); err != nil {
+		return nil, fmt.Errorf("authkit: bad config: %w", err)
+	}
+	if k.mfa != nil || k.passkeys != nil {
+		k.challenges = &challenges{store: cfg.Users.(store.ChallengeStore), now: k.manager.now}
 	}
 	return k, nil
 }

@@ -92,6 +92,7 @@ type env struct {
 	store testStore
 	db    *sqlx.DB
 	srv   *httptest.Server
+	cfg   authkit.Config // as given to New
 }
 
 // forEachStore runs fn as a subtest on every store.
@@ -167,7 +168,7 @@ func newEnv(t *testing.T, open func(*testing.T) (testStore, *sqlx.DB), opts ...f
 	})))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, kit: kit, store: st, db: db, srv: srv}
+	return &env{t: t, kit: kit, store: st, db: db, srv: srv, cfg: cfg}
 }
 
 // reply is a response as a client sees it.

@@ -45,7 +45,11 @@ func (k *AuthKit) AuthRouter(backend string) (*Router, error) {
 	if k.cfg.RequireVerification {
 		loginCodes = append(loginCodes, "LOGIN_USER_NOT_VERIFIED")
 	}
-	login := []openapi.Response{doc.Login, badRequest(loginCodes), tooLarge(), unprocessable(), throttled(), unavailable()}
+	loginBad := badRequest(loginCodes)
+	if k.mfa != nil || k.passkeys != nil {
+		loginBad = k.mfaLoginBadRequest(loginCodes)
+	}
+	login := []openapi.Response{doc.Login, loginBad, tooLarge(), unprocessable(), throttled(), unavailable()}
 	logout := []openapi.Response{doc.Logout, unauthorized(), unavailable()}
 	if refusesCrossSite(b) {
 		login = append(login, forbidden("Refused: "+crossSite+"."))
@@ -68,6 +72,7 @@ func (k *AuthKit) AuthRouter(backend string) (*Router, error) {
 			Handler:   k.handle(k.logout(b)),
 		},
 	}
+	routes = append(routes, k.secondStepRoutes(b, doc)...)
 	if rf := refresher(b); rf != nil {
 		route := Route{
 			Method: http.MethodPost, Path: "/refresh", Summary: "Refresh (" + b.Name + ")",
@@ -159,7 +164,10 @@ func (k *AuthKit) UsersRouter() *Router {
 		updateCodes = append(updateCodes, "UPDATE_USER_BAD_CURRENT_PASSWORD")
 	}
 	// The session routes come first: /me/sessions is not a user id.
-	return NewRouter(append(k.sessionRoutes(self, super),
+	// So do the second factors' routes: /me/mfa is not a user id either.
+	first := append(k.sessionRoutes(self, super), k.mfaRoutes(self, super)...)
+	first = append(first, k.passkeyRoutes(self)...)
+	return NewRouter(append(first,
 		Route{
 			Method: http.MethodGet, Path: "/me", Summary: "The current user",
 			OperationID: "users:current_user", Tags: []string{"users"}, Security: auth,
@@ -277,6 +285,16 @@ func (k *AuthKit) login(b *AuthenticationBackend) func(w http.ResponseWriter, r 
 				}
 				k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified")
 				return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
+			}
+			// A second factor, or an enrolment, may be due first.
+			if err := k.secondStep(r, b, u); err != nil {
+				var mr *mfaRequired
+				if errors.As(err, &mr) {
+					if err := k.loginSucceeded(r, username); err != nil {
+						return err
+					}
+				}
+				return err
 			}
 			login, err = k.issue(r, b, u)
 			if errors.Is(err, strategy.ErrStaleUser) && attempt < maxIssueAttempts-1 {

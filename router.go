@@ -312,6 +312,11 @@ func (k *AuthKit) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		httpjson.Error(w, he.status, he.detail)
 		return
 	}
+	var mr *mfaRequired
+	if errors.As(err, &mr) {
+		httpjson.Write(w, http.StatusBadRequest, mr)
+		return
+	}
 	var tm *tooManyRequests
 	if errors.As(err, &tm) {
 		k.audit(r, "throttled", nil, "path", r.URL.Path)

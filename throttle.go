@@ -58,10 +58,18 @@ type Throttle struct {
 	// when the strategy's store can read a token before rotating it
 	// (store.RefreshTokenReader, as the SQL stores do).
 	RefreshPerSession limiter.Rule
+	// MFAPerUser bounds the second-factor codes tried against one user
+	// (login/mfa, enrolment, disabling); zero means 10 per 10 minutes, so
+	// that the 10^6 TOTP codes would take years to walk. A success clears it.
+	MFAPerUser limiter.Rule
+	// MFAPerAddress bounds the codes tried from one address against any
+	// users; zero means 50 per 10 minutes.
+	MFAPerAddress limiter.Rule
 	// NewLimiter makes the limiter of one rule; name tells the counters
 	// apart ("login-client-account", "login-account", "login-address",
 	// "requests-address", "mail-recipient", "refresh-address",
-	// "refresh-session"). Nil means limiter.NewMemory.
+	// "refresh-session", "mfa-user", "mfa-address"). Nil means
+	// limiter.NewMemory.
 	NewLimiter func(name string, rule limiter.Rule) (limiter.Limiter, error)
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// without them the client address is the connection's.
@@ -73,6 +81,7 @@ type throttle struct {
 	clientAccount, account, address, requests limiter.Limiter
 	recipients                                limiter.Limiter
 	refresh, refreshSession                   limiter.Limiter
+	mfaUser, mfaAddress                       limiter.Limiter
 	proxies                                   []netip.Prefix
 }
 
@@ -98,6 +107,8 @@ func newThrottle(cfg Throttle) (*throttle, error) {
 		{&t.recipients, "mail-recipient", cfg.MailPerRecipient, limiter.Rule{Limit: 3, Window: 15 * time.Minute}},
 		{&t.refresh, "refresh-address", cfg.RefreshPerAddress, limiter.Rule{Limit: 120, Window: time.Minute}},
 		{&t.refreshSession, "refresh-session", cfg.RefreshPerSession, limiter.Rule{Limit: 30, Window: time.Minute}},
+		{&t.mfaUser, "mfa-user", cfg.MFAPerUser, limiter.Rule{Limit: 10, Window: 10 * time.Minute}},
+		{&t.mfaAddress, "mfa-address", cfg.MFAPerAddress, limiter.Rule{Limit: 50, Window: 10 * time.Minute}},
 	} {
 		rule := l.rule
 		if rule == (limiter.Rule{}) {
