@@ -173,7 +173,7 @@ type AuthKit struct {
 	mfa        *mfaState
 	passkeys   *passkeyState
 	challenges *challenges
-	maxBody  int64
+	maxBody    int64
 }
 
 var backendName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -251,7 +251,9 @@ func TestDisableTOTP(t *testing.T) {
 		c := e.login("jwt", email, goodPassword)
 		other := e.login("db", email, goodPassword)
 		secret, _ := e.enrolTOTP(clock, c)
-		del := func(body string) reply { return e.do(http.MethodDelete, "/users/me/mfa/totp", "application/json", body, c) }
+		del := func(body string) reply {
+			return e.do(http.MethodDelete, "/users/me/mfa/totp", "application/json", body, c)
+		}
 		clock.Advance(mfa.Period * time.Second)
 		code := totpCode(t, secret, clock.Now())
 		expect(t, del(`{"code":"`+code+`"}`), 422, `{"detail":[{"type":"missing","loc":["body","password"],"msg":"Field required"}]}`)
