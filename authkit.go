@@ -149,8 +149,8 @@ type Config struct {
 	// second factor. Nil: off.
 	Passkeys *PasskeyConfig
 	// RequireMFA makes users (or superusers) without a second factor enrol
-	// before they can log in (LOGIN_MFA_ENROLLMENT_REQUIRED). It needs MFA
-	// or Passkeys.
+	// before they can log in (LOGIN_MFA_ENROLLMENT_REQUIRED, with a token
+	// good for the TOTP enrolment routes only). It needs MFA.
 	RequireMFA MFARequirement
 
 	// Logger receives faults, warnings and security events; nil means
@@ -245,8 +245,9 @@ func New(cfg Config) (*AuthKit, error) {
 	if k.passkeys, err = newPasskeys(&cfg); err != nil {
 		return nil, fmt.Errorf("authkit: bad config: %w", err)
 	}
-	if cfg.RequireMFA != MFAOptional && cfg.MFA == nil && cfg.Passkeys == nil {
-		return nil, errors.New("authkit: bad config: RequireMFA needs MFA or Passkeys")
+	if cfg.RequireMFA != MFAOptional && cfg.MFA == nil {
+		// Enrolling without a session (the enrolment token) is TOTP's.
+		return nil, errors.New("authkit: bad config: RequireMFA needs MFA")
 	}
 	if k.mfa, err = newMFA(&cfg); err != nil {
 		return nil, fmt.Errorf("authkit: bad config: %w", err)

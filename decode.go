@@ -75,6 +75,22 @@ func (f *fields) String(name string, required bool) (string, bool) {
 	return s, true
 }
 
+// Object returns the field as raw JSON, when it is an object.
+func (f *fields) Object(name string, required bool) (json.RawMessage, bool) {
+	raw, _, ok := f.get(name)
+	if !ok {
+		if required {
+			f.fail("missing", name, "Field required")
+		}
+		return nil, false
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		f.fail("model_type", name, "Input should be an object")
+		return nil, false
+	}
+	return raw, true
+}
+
 // StringPtr is String for optional fields of a partial update.
 func (f *fields) StringPtr(name string) *string {
 	if s, ok := f.String(name, false); ok {
@@ -147,11 +163,26 @@ var (
 // caller to ignore. A body is read as JSON only when its Content-Type says
 // so (see IsJSON).
 func (k *AuthKit) decodeJSON(w http.ResponseWriter, r *http.Request) (*fields, error) {
+	return k.decodeBody(w, r, false)
+}
+
+// decodeOptionalJSON is decodeJSON for a body that may be absent: an
+// empty body has no fields.
+func (k *AuthKit) decodeOptionalJSON(w http.ResponseWriter, r *http.Request) (*fields, error) {
+	return k.decodeBody(w, r, true)
+}
+
+func (k *AuthKit) decodeBody(w http.ResponseWriter, r *http.Request, optional bool) (*fields, error) {
 	body, err := k.readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := parseJSONBody(r.Header.Get("Content-Type"), body)
+	var obj map[string]json.RawMessage
+	if optional && len(bytes.TrimSpace(body)) == 0 {
+		obj = map[string]json.RawMessage{} // no body, whatever its type
+	} else {
+		obj, err = parseJSONBody(r.Header.Get("Content-Type"), body)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -249,21 +249,9 @@ func (k *AuthKit) secondStep(r *http.Request, b *AuthenticationBackend, u *User)
 			return err
 		}
 		k.audit(r, "login.mfa_enrollment_required", u, "backend", b.Name)
-		return &mfaRequired{Detail: "LOGIN_MFA_ENROLLMENT_REQUIRED", MFAToken: token, Methods: k.enrolMethods()}
+		return &mfaRequired{Detail: "LOGIN_MFA_ENROLLMENT_REQUIRED", MFAToken: token, Methods: []string{methodTOTP}}
 	}
 	return nil
-}
-
-// enrolMethods are the second factors a user can enrol.
-func (k *AuthKit) enrolMethods() []string {
-	var m []string
-	if k.mfa != nil {
-		m = append(m, methodTOTP)
-	}
-	if k.passkeys != nil {
-		m = append(m, methodPasskey)
-	}
-	return m
 }
 
 func (k *AuthKit) mfaLifetime() time.Duration {
@@ -560,7 +548,7 @@ func (k *AuthKit) enrolee(w http.ResponseWriter, r *http.Request, needBody bool)
 	if ok && !needBody {
 		return u, nil, "", nil
 	}
-	if f, err = k.decodeJSON(w, r); err != nil {
+	if f, err = k.decodeOptionalJSON(w, r); err != nil {
 		return nil, nil, "", err
 	}
 	if ok {
