@@ -565,7 +565,8 @@ func passkeySchema() *Schema {
 
 func webauthnOptionsSchema(name string) *Schema {
 	return object(name, "WebAuthn options: give publicKey (its base64url fields decoded) to navigator.credentials.", map[string]*Schema{
-		"publicKey": {Type: "object", Description: "PublicKeyCredentialCreationOptions or PublicKeyCredentialRequestOptions, in their JSON form."},
+		"publicKey": {Type: "object", Description: "PublicKeyCredentialCreationOptions or PublicKeyCredentialRequestOptions, in their JSON form.",
+			Properties: map[string]*Schema{"challenge": str("", "base64url; good once, for minutes.")}, Required: []string{"challenge"}},
 	}, "publicKey")
 }
 
