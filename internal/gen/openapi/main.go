@@ -13,7 +13,9 @@
 // contract's table, OAuth through GitHub (login with the jwt backend, and
 // association), and verification required, so that the document shows
 // every answer of the contract: LOGIN_USER_NOT_VERIFIED and the 403 of
-// unverified users included. Nothing is stored: the store only has to exist
+// unverified users included; second factors and passkeys are on and
+// superusers must enrol, so that their routes and codes are in it too.
+// Nothing is stored: the store only has to exist
 // for the strategies to be built, so it is an in-memory SQLite database
 // that is never opened.
 package main
@@ -86,6 +88,11 @@ func document() ([]byte, error) {
 			{Name: "cookie", Transport: cookie, Strategy: database},
 		},
 		RequireVerification: true,
+		// Second factors and passkeys, as the example serves them, with
+		// superusers made to enrol (-require-mfa superusers).
+		MFA:        &authkit.MFAConfig{SecretKey: []byte("openapi generator: seals nothing")},
+		Passkeys:   &authkit.PasskeyConfig{RPID: "localhost", Origins: []string{"http://localhost:8000"}},
+		RequireMFA: authkit.MFARequiredForSuperusers,
 		// Random reset and verify secrets would be made and logged otherwise.
 		ResetSecret:  []byte("openapi generator: signs nothing at all"),
 		VerifySecret: []byte("openapi generator: signs nothing at all"),
@@ -99,7 +106,7 @@ func document() ([]byte, error) {
 		Description: "The HTTP API of authkit itself, in FastAPI Users' dialect, mounted as docs/contract.md's " +
 			"table does: a jwt backend (bearer token) and a cookie backend, routers at /auth, /auth/{backend}, " +
 			"/auth/{provider} and /auth/associate/{provider} (OAuth, here GitHub), /users and /.well-known (the keys that verify " +
-			"the access tokens, signed with a key pair and an issuer, as the example's -jwt-keys and -issuer do), with verification required (Config.RequireVerification), so that every answer shows. " +
+			"the access tokens, signed with a key pair and an issuer, as the example's -jwt-keys and -issuer do), with verification required and second factors and passkeys on (superusers made to enrol), so that every answer shows. " +
 			"An application's own document (authkit.OpenAPI of its mounts) has its own fields and routes. " +
 			"Every error body is {\"detail\": ...}. A method a path does not list is answered 405 " +
 			"{\"detail\": \"Method Not Allowed\"}, with an Allow header naming those it does.",
