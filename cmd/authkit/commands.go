@@ -148,11 +148,13 @@ func existsError(email string) error {
 func (c *cli) users(ctx context.Context, args []string) error {
 	const about = "Commands:\n" +
 		"  list   list the users\n" +
-		"  set    change a user's active, superuser and verified flags\n\n" +
-		"Run 'authkit help users list' or 'authkit help users set' for their flags."
+		"  set    change a user's active, superuser and verified flags\n" +
+		"  mfa-reset  delete a user's second factors (TOTP, recovery codes, passkeys)\n\n" +
+		"Run 'authkit help users list', 'authkit help users set' or 'authkit help users mfa-reset' for their flags."
 	return c.subcommands("users", about, args, map[string]func([]string) error{
-		"list": func(args []string) error { return c.usersList(ctx, args) },
-		"set":  func(args []string) error { return c.usersSet(ctx, args) },
+		"list":      func(args []string) error { return c.usersList(ctx, args) },
+		"set":       func(args []string) error { return c.usersSet(ctx, args) },
+		"mfa-reset": func(args []string) error { return c.usersMFAReset(ctx, args) },
 	})
 }
 
@@ -254,6 +256,48 @@ func (c *cli) usersSet(ctx context.Context, args []string) error {
 		return err
 	}
 	return writeTable(c.stdout, []*store.User{u})
+}
+
+// usersMFAReset deletes a user's second factors, for a user who lost the
+// device, through the same code as the superuser's DELETE /users/{id}/mfa:
+// every session of the user ends, and the reset is audited (on stderr).
+func (c *cli) usersMFAReset(ctx context.Context, args []string) error {
+	fs := c.flagSet("users mfa-reset", "-email EMAIL [-db URL]",
+		"Deletes the user's TOTP secret, recovery codes and passkeys, and ends every session\n"+
+			"of theirs: the password alone logs in again. Audited.")
+	dbURL := dbFlag(fs)
+	email := fs.String("email", "", "the user's email address (required)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return c.usageError(fs, "users mfa-reset: -email is required")
+	}
+	addr, err := authkit.ParseEmail(*email)
+	if err != nil {
+		return fmt.Errorf("-email %s: %w", printable(*email), err)
+	}
+	st, err := openStore(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.DB().Close()
+	kit, err := newKit(st, c.stderr)
+	if err != nil {
+		return err
+	}
+	u, err := kit.Manager().GetByEmail(ctx, addr)
+	if errors.Is(err, authkit.ErrUserNotFound) {
+		return fmt.Errorf("no user with email %s", printable(addr))
+	}
+	if err != nil {
+		return err
+	}
+	if err := kit.ResetMFA(ctx, u, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "reset the second factors of %s (id %s); their sessions are over\n", printable(u.Email), u.ID)
+	return nil
 }
 
 // version prints the module's version and the Go release it was built with.

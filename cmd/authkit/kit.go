@@ -75,7 +75,8 @@ func newKit(st dbopen.Store, logOut io.Writer) (*authkit.AuthKit, error) {
 		// Given, so that New does not warn about making them.
 		ResetSecret:  randomSecret(),
 		VerifySecret: randomSecret(),
-		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// Warnings, and the audit of what the commands change (at Info).
+		Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 }
 

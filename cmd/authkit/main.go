@@ -7,6 +7,7 @@
 //	authkit createsuperuser -email admin@example.com   # asks twice, without echo
 //	authkit users list -json
 //	authkit users set -email bob@example.com -active=false
+//	authkit users mfa-reset -email bob@example.com
 //	authkit keys generate -dir keys          # the key pair of -jwt-keys keys
 //	authkit keys rotate -dir keys
 //	authkit mail list                        # the outbox: mails not sent yet
@@ -98,6 +99,7 @@ Commands:
   createsuperuser   create an active, verified superuser
   users list        list the users
   users set         change a user's active, superuser and verified flags
+  users mfa-reset   delete a user's second factors (TOTP, recovery codes, passkeys)
   keys generate     write the first key pair of a key directory (-jwt-keys)
   keys rotate       write the next key pair; delete the keys whose tokens expired
   mail list         list the mails not sent yet (the outbox)

@@ -89,7 +89,7 @@ func createSuperuser(t *testing.T, db, email string) {
 func TestMigrate(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db string) {
 		r := runCLI(t, nil, "migrate", "-db", db).want(t, 0)
-		if r.stdout != "applied migration 1\napplied migration 2\napplied migration 3\napplied migration 4\napplied migration 5\napplied migration 6\napplied migration 7\napplied migration 11\nschema at version 11\n" || r.stderr != "" {
+		if r.stdout != "applied migration 1\napplied migration 2\napplied migration 3\napplied migration 4\napplied migration 5\napplied migration 6\napplied migration 7\napplied migration 8\napplied migration 9\napplied migration 11\nschema at version 11\n" || r.stderr != "" {
 			t.Errorf("first migrate: stdout %q, stderr %q", r.stdout, r.stderr)
 		}
 		r = runCLI(t, nil, "migrate", "-db", db).want(t, 0)
