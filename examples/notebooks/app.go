@@ -59,7 +59,13 @@ type config struct {
 	reuseInterval time.Duration
 	// oidc is the provider made from the three oidc fields at start (discovery
 	// needs the network); nil for none.
-	oidc oauth.Provider
+	oidc           oauth.Provider
+	webauthnRPID   string // -webauthn-rp-id; "" means from the listen address
+	webauthnOrigin string // -webauthn-origin: comma-separated; "" means from the RP id
+	requireMFA     string // -require-mfa: off, superusers or everyone
+	// passkeys is the relying party made from the two above and the
+	// address listened on.
+	passkeys *authkit.PasskeyConfig
 }
 
 // defaultRedisPrefix begins the Redis keys when NOTEBOOKS_REDIS_PREFIX is
@@ -78,7 +84,7 @@ const minSecretBytes = 32
 // AUTHKIT_SECRET with its own HKDF info string, so that no kind of token
 // is signed with another's key.
 type secrets struct {
-	access, reset, verify, state []byte
+	access, reset, verify, state, mfa []byte
 }
 
 // deriveSecrets derives the token keys from the master secret.
@@ -90,7 +96,8 @@ func deriveSecrets(master []byte) (secrets, error) {
 	for _, k := range []struct {
 		info string
 		key  *[]byte
-	}{{"authkit access", &s.access}, {"authkit reset", &s.reset}, {"authkit verify", &s.verify}, {"authkit oauth-state", &s.state}} {
+	}{{"authkit access", &s.access}, {"authkit reset", &s.reset}, {"authkit verify", &s.verify}, {"authkit oauth-state", &s.state},
+		{"authkit mfa", &s.mfa}} {
 		key, err := hkdf.Key(sha256.New, master, nil, k.info, 32)
 		if err != nil {
 			return secrets{}, fmt.Errorf("derive %s key: %w", k.info, err)
@@ -315,6 +322,11 @@ func newKit(st dbopen.Store, rdb *redis.Client, keys secrets, mailer mail.Mailer
 		Throttle:         throttle,
 		// The application's own field: register and /users/me carry it.
 		UserFields: []authkit.UserField{{Name: "display_name", Type: authkit.FieldString, MaxLength: 100}},
+		// Second factors and passkeys; the TOTP secrets sealed with a key
+		// of their own.
+		MFA:        &authkit.MFAConfig{SecretKey: keys.mfa, Issuer: "Notebooks"},
+		Passkeys:   cfg.passkeys,
+		RequireMFA: mfaRequirements[cfg.requireMFA],
 		Logger:     logger,
 	})
 }

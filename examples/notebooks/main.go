@@ -57,6 +57,13 @@
 //	-mail-timeout D         bound of each attempt to send a mail (default 30s)
 //	-mail-backoff D         wait before the first retry of a mail that failed (default 5s),
 //	                        doubled at each further failure up to 5 minutes
+//	-webauthn-rp-id ID      the relying party id of passkeys: the site's domain
+//	                        (default localhost when listening on an IP address,
+//	                        else the listen address's host)
+//	-webauthn-origin URLS   the origins of the page that uses passkeys, comma-separated
+//	                        (default http://<rp id>:<port>)
+//	-require-mfa WHO        off (default), superusers or everyone: who must enrol a
+//	                        second factor before logging in
 //
 // Mails are written to an outbox table in the database in the request,
 // then sent by a worker that retries a mail server that is down or answers
@@ -66,9 +73,13 @@
 // Without -mail-dir or -smtp, mails are printed on stderr, links and tokens
 // included: for development only.
 //
+// Second factors (TOTP with recovery codes) and passkeys are always on;
+// the page enrols them and signs in with them.
+//
 // The token keys are derived from AUTHKIT_SECRET (at least 32 bytes) with
-// HKDF, one key per kind of token (access, reset, verify); without it a
-// random secret is made and tokens do not survive a restart.
+// HKDF, one key per kind of token (access, reset, verify) and one that
+// seals the TOTP secrets; without it a random secret is made and tokens
+// (and TOTP enrolments) do not survive a restart.
 //
 // Several instances can serve behind a load balancer when they share one
 // PostgreSQL database (-db), one Redis (-redis) and one AUTHKIT_SECRET.
@@ -138,6 +149,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "how long a stop waits for open requests and mails being sent")
 	fs.DurationVar(&cfg.mailTimeout, "mail-timeout", outbox.DefaultSendTimeout, "bound of each attempt to send a mail")
 	fs.DurationVar(&cfg.mailBackoff, "mail-backoff", outbox.DefaultMinBackoff, "wait before the first retry of a mail that failed")
+	fs.StringVar(&cfg.webauthnRPID, "webauthn-rp-id", "", "relying party `ID` of passkeys: the site's domain (default from -addr)")
+	fs.StringVar(&cfg.webauthnOrigin, "webauthn-origin", "", "`origins` of the page for passkeys, comma-separated (default http://<rp id>:<port>)")
+	fs.StringVar(&cfg.requireMFA, "require-mfa", "off", "who must have a second factor: off, superusers or everyone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -147,6 +161,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.limits != "on" && cfg.limits != "off" {
 		return fmt.Errorf("-limits %q: want on or off", cfg.limits)
+	}
+	if _, ok := mfaRequirements[cfg.requireMFA]; !ok {
+		return fmt.Errorf("-require-mfa %q: want off, superusers or everyone", cfg.requireMFA)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -226,6 +243,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.issuer == "" && cfg.jwtKeys != "" {
 		cfg.issuer = cfg.publicURL
+	}
+	if cfg.passkeys, err = passkeyConfig(cfg, ln.Addr()); err != nil {
+		ln.Close()
+		release()
+		return err
 	}
 	if cfg.oidc, err = newOIDC(ctx, cfg); err != nil {
 		ln.Close()
