@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 )
 
 // EnvScreenshots names a directory that receives a screenshot of each step
@@ -405,6 +408,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitNotVisible(chromedp.CSS("#verify-banner")),
 	)
 
+	b.enrolTOTP(ada, newPW)
+
 	b.do("the used link is refused in words",
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#reset-form")),
@@ -413,4 +418,152 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#reset-submit")),
 		waitText("#error", "This reset link is invalid"),
 	)
+}
+
+// enrolTOTP turns on two-step sign-in from the page, with the secret the
+// page shows and codes computed here as an authenticator app would; then
+// logs out and in again with a code, and with a recovery code.
+func (b *browser) enrolTOTP(email, password string) {
+	b.t.Helper()
+	b.do("set up an authenticator app",
+		chromedp.WaitVisible(chromedp.CSS("#totp-enable")),
+		chromedp.Click(chromedp.CSS("#totp-enable")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-qr")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+	)
+	if qr := eval[string](b, "read the QR code", `document.querySelector("#totp-qr").src`); !strings.HasPrefix(qr, "data:image/png;base64,") {
+		b.fail("QR code", fmt.Errorf("src %.40q", qr))
+	}
+	secret := eval[string](b, "read the key", `document.querySelector("#totp-secret").textContent`)
+	uri := eval[string](b, "read the otpauth URI", `document.querySelector("#totp-secret").dataset.uri`)
+	if !strings.Contains(uri, "secret="+secret) || !strings.HasPrefix(uri, "otpauth://totp/Notebooks:") {
+		b.fail("otpauth URI", fmt.Errorf("%q for the key %q", uri, secret))
+	}
+	now := time.Now()
+	b.do("confirm with a code",
+		typeInto("#totp-code", code(b.t, secret, now)),
+		chromedp.Click(chromedp.CSS("#totp-confirm")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	codes := eval[[]string](b, "read the recovery codes", `Array.from(document.querySelectorAll("#recovery-codes li"), e => e.textContent)`)
+	if len(codes) != 10 {
+		b.fail("recovery codes", fmt.Errorf("%q", codes))
+	}
+	b.do("saved the codes",
+		chromedp.Click(chromedp.CSS("#recovery-done")),
+		waitText("#totp-status", "is on (10 recovery codes left)"),
+	)
+	b.logout()
+	b.do("log in: a code is asked for",
+		typeInto("#login-email", email),
+		typeInto("#login-password", password),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		typeInto("#mfa-code", "000000"),
+		chromedp.Click(chromedp.CSS("#mfa-submit")),
+		waitText("#error", "That code is wrong"),
+	)
+	// The step after the confirming one: accepted once, within the skew.
+	b.do("the code of the app",
+		typeInto("#mfa-code", code(b.t, secret, now.Add(30*time.Second))),
+		chromedp.Click(chromedp.CSS("#mfa-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#account-email", email),
+	)
+	b.logout()
+	b.do("log in with a recovery code",
+		typeInto("#login-email", email),
+		typeInto("#login-password", password),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		chromedp.Click(chromedp.CSS("#mfa-use-recovery")),
+		typeInto("#mfa-recovery", codes[3]),
+		chromedp.Click(chromedp.CSS("#mfa-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#totp-status", "is on (9 recovery codes left)"),
+	)
+}
+
+func code(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// addAuthenticator gives the tab a virtual platform authenticator (the
+// DevTools WebAuthn domain): resident keys, user verification that
+// succeeds, presence confirmed at once, as a laptop's fingerprint reader.
+func (b *browser) addAuthenticator() {
+	b.t.Helper()
+	b.do("add a virtual authenticator", func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+				Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+				IsUserVerified: true, AutomaticPresenceSimulation: true,
+			},
+		})
+		return chromedp.Void{}, err
+	})
+}
+
+// Passkeys in a real Chromium, through its virtual authenticator: register
+// a passkey on the page, log out, sign in with it — no email, no password
+// typed —, use it as the second step of a password login, remove it.
+func TestBrowserPasskey(t *testing.T) {
+	b := newBrowser(t)
+	// WebAuthn wants a domain: the page at localhost, the relying party
+	// the service makes of its listen address.
+	base := strings.Replace(startService(t, "-db", sqliteDSN(t)), "127.0.0.1", "localhost", 1)
+	const email, pw = "hopper@example.com", "nanoseconds-of-wire-1952"
+	b.addAuthenticator()
+	b.do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.WaitVisible(chromedp.CSS("#passkey-login")))
+	b.register(email, pw)
+	b.login(email, pw)
+	b.do("add a passkey",
+		typeInto("#passkey-name", "Chromium"),
+		chromedp.Click(chromedp.CSS("#passkey-add")),
+		waitText("#status", "Added the passkey"),
+		waitText("#passkey-list .passkey-name", "Chromium"),
+	)
+	b.logout()
+	b.do("sign in with the passkey",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#login-email").value = ""`),
+		chromedp.Click(chromedp.CSS("#passkey-login")),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#account-email", email),
+		waitText("#passkey-list", "last used"),
+	)
+	if typed := eval[string](b, "read the login form", `document.querySelector("#login-email").value + document.querySelector("#login-password").value`); typed != "" {
+		b.fail("nothing typed", fmt.Errorf("the login form holds %q", typed))
+	}
+	b.logout()
+	b.do("a password login asks for the passkey",
+		typeInto("#login-email", email),
+		typeInto("#login-password", pw),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-passkey")),
+		chromedp.Click(chromedp.CSS("#mfa-passkey")),
+		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
+		waitText("#account-email", email),
+	)
+	b.do("remove the passkey",
+		chromedp.Click(chromedp.CSS("#passkey-list .remove")),
+		waitText("#status", "Removed the passkey"),
+		chromedp.WaitVisible(chromedp.CSS("#passkeys-empty")),
+	)
+	b.logout()
+	b.do("the removed passkey signs in no more",
+		chromedp.Click(chromedp.CSS("#passkey-login")),
+		waitText("#error", "That passkey did not work here"),
+	)
+	b.login(email, pw)
 }

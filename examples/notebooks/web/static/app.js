@@ -6,6 +6,8 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const views = ["login-view", "register-view", "forgot-view", "reset-view", "verify-view", "notebooks-view"];
+  // hooks are filled by mfa.js (second factors and passkeys).
+  const hooks = {};
 
   let me = null;         // the logged-in user, or null
   let resetToken = null; // the token of a reset link, kept out of the address bar
@@ -233,6 +235,10 @@
       try {
         await api("POST", "/auth/cookie/login", { form: { username: email, password } });
       } catch (e) {
+        if (hooks.secondStep && (e.code === "LOGIN_MFA_REQUIRED" || e.code === "LOGIN_MFA_ENROLLMENT_REQUIRED")) {
+          $("login-password").value = "";
+          return hooks.secondStep(e.body);
+        }
         $("resend-verify").hidden = e.code !== "LOGIN_USER_NOT_VERIFIED";
         $("login-password").value = "";
         $("login-password").focus();
@@ -410,6 +416,7 @@
     $("show-all-label").hidden = !me.is_superuser;
     if (!me.is_superuser) $("show-all").checked = false;
     show("notebooks-view", { focus: false });
+    if (hooks.showSecurity) hooks.showSecurity();
     await loadNotebooks();
   }
 
@@ -557,6 +564,9 @@
     p.hidden = list.length === 0;
   }
 
+  // What mfa.js builds on.
+  window.notebooks = { $, views, hooks, codes, api, say, fail, clearMessages, show, showLogin, refresh, busy, el };
+
   // ---- Start ----------------------------------------------------------------
 
   function start() {
@@ -579,5 +589,6 @@
     refresh();
   }
 
-  start();
+  // After mfa.js (loaded after this script) has set its hooks.
+  document.addEventListener("DOMContentLoaded", start);
 })();
