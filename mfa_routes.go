@@ -382,9 +382,6 @@ func (k *AuthKit) loginMFA(b *AuthenticationBackend) func(w http.ResponseWriter,
 		if err := k.takeMFAUser(r, u); err != nil {
 			return err
 		}
-		if k.mfa == nil { // passkeys only: no code can pass
-			return errBadMFACode
-		}
 		method, err := k.useFactor(ctx, u, code, recovery)
 		if errors.Is(err, errFactor) {
 			k.audit(r, "login.mfa_failure", u, "backend", b.Name, "method", method)

@@ -72,7 +72,7 @@ func ValidateTOTP(secret, code string, now time.Time) (step int64, ok bool) {
 	}
 	cur := Step(now)
 	for s := cur - Skew; s <= cur+Skew; s++ {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(s*Period, 0), totpOpts)
+		want, err := TOTPCode(secret, time.Unix(s*Period, 0))
 		if err != nil {
 			return 0, false
 		}
@@ -81,6 +81,16 @@ func ValidateTOTP(secret, code string, now time.Time) (step int64, ok bool) {
 		}
 	}
 	return step, ok
+}
+
+// TOTPCode is the code of the secret (base32) at t, as an authenticator
+// app shows it.
+func TOTPCode(secret string, t time.Time) (string, error) {
+	c, err := totp.GenerateCodeCustom(secret, t, totpOpts)
+	if err != nil {
+		return "", fmt.Errorf("mfa: totp code: %w", err)
+	}
+	return c, nil
 }
 
 // QRCode is the key's otpauth:// URI as a QR code: a PNG data URL.

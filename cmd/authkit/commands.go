@@ -231,11 +231,23 @@ func (c *cli) usersSet(ctx context.Context, args []string) error {
 	case upd.IsActive == nil && upd.IsSuperuser == nil && upd.IsVerified == nil:
 		return c.usageError(fs, "users set: nothing to change: give -active, -superuser or -verified")
 	}
-	addr, err := authkit.ParseEmail(*email)
+	return c.withUser(ctx, *dbURL, *email, func(kit *authkit.AuthKit, u *authkit.User) error {
+		u, err := kit.Manager().Update(ctx, u, upd, nil)
+		if err != nil {
+			return err
+		}
+		return writeTable(c.stdout, []*store.User{u})
+	})
+}
+
+// withUser opens the database, builds the kit and runs fn with the user
+// of email.
+func (c *cli) withUser(ctx context.Context, dbURL, email string, fn func(*authkit.AuthKit, *authkit.User) error) error {
+	addr, err := authkit.ParseEmail(email)
 	if err != nil {
-		return fmt.Errorf("-email %s: %w", printable(*email), err)
+		return fmt.Errorf("-email %s: %w", printable(email), err)
 	}
-	st, err := openExisting(ctx, *dbURL)
+	st, err := openExisting(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -244,18 +256,14 @@ func (c *cli) usersSet(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := kit.Manager()
-	u, err := m.GetByEmail(ctx, addr)
+	u, err := kit.Manager().GetByEmail(ctx, addr)
 	if errors.Is(err, authkit.ErrUserNotFound) {
 		return fmt.Errorf("no user with email %s", printable(addr))
 	}
 	if err != nil {
 		return err
 	}
-	if u, err = m.Update(ctx, u, upd, nil); err != nil {
-		return err
-	}
-	return writeTable(c.stdout, []*store.User{u})
+	return fn(kit, u)
 }
 
 // usersMFAReset deletes a user's second factors, for a user who lost the
@@ -273,31 +281,13 @@ func (c *cli) usersMFAReset(ctx context.Context, args []string) error {
 	if *email == "" {
 		return c.usageError(fs, "users mfa-reset: -email is required")
 	}
-	addr, err := authkit.ParseEmail(*email)
-	if err != nil {
-		return fmt.Errorf("-email %s: %w", printable(*email), err)
-	}
-	st, err := openStore(ctx, *dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.DB().Close()
-	kit, err := newKit(st, c.stderr)
-	if err != nil {
-		return err
-	}
-	u, err := kit.Manager().GetByEmail(ctx, addr)
-	if errors.Is(err, authkit.ErrUserNotFound) {
-		return fmt.Errorf("no user with email %s", printable(addr))
-	}
-	if err != nil {
-		return err
-	}
-	if err := kit.ResetMFA(ctx, u, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "reset the second factors of %s (id %s); their sessions are over\n", printable(u.Email), u.ID)
-	return nil
+	return c.withUser(ctx, *dbURL, *email, func(kit *authkit.AuthKit, u *authkit.User) error {
+		if err := kit.ResetMFA(ctx, u, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "reset the second factors of %s (id %s); their sessions are over\n", printable(u.Email), u.ID)
+		return nil
+	})
 }
 
 // version prints the module's version and the Go release it was built with.

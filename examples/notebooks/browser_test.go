@@ -455,10 +455,7 @@ func (b *browser) enrolTOTP(email, password string) {
 	)
 	b.logout()
 	b.do("log in: a code is asked for",
-		typeInto("#login-email", email),
-		typeInto("#login-password", password),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		passwordStep(email, password),
 		typeInto("#mfa-code", "000000"),
 		chromedp.Click(chromedp.CSS("#mfa-submit")),
 		waitText("#error", "That code is wrong"),
@@ -472,15 +469,22 @@ func (b *browser) enrolTOTP(email, password string) {
 	)
 	b.logout()
 	b.do("log in with a recovery code",
-		typeInto("#login-email", email),
-		typeInto("#login-password", password),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		passwordStep(email, password),
 		chromedp.Click(chromedp.CSS("#mfa-use-recovery")),
 		typeInto("#mfa-recovery", codes[3]),
 		chromedp.Click(chromedp.CSS("#mfa-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),
 		waitText("#totp-status", "is on (9 recovery codes left)"),
+	)
+}
+
+// passwordStep logs in with the password and waits for the second step.
+func passwordStep(email, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		typeInto("#login-email", email),
+		typeInto("#login-password", password),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
 	)
 }
 
@@ -546,10 +550,7 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	b.logout()
 	b.do("a password login asks for the passkey",
-		typeInto("#login-email", email),
-		typeInto("#login-password", pw),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#mfa-view")),
+		passwordStep(email, pw),
 		chromedp.WaitVisible(chromedp.CSS("#mfa-passkey")),
 		chromedp.Click(chromedp.CSS("#mfa-passkey")),
 		chromedp.WaitVisible(chromedp.CSS("#notebooks-view")),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-authkit/authkit/store"
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 )
 
 // mfaQueries are the statements of store.MFAStore, store.ChallengeStore
@@ -116,8 +117,23 @@ func (s *Store) TOTPOf(ctx context.Context, userID uuid.UUID) (store.TOTP, error
 }
 
 // ConfirmTOTP implements store.MFAStore.
-func (s *Store) ConfirmTOTP(ctx context.Context, userID uuid.UUID, secret []byte, step int64, at time.Time, hashes []string) (err error) {
+func (s *Store) ConfirmTOTP(ctx context.Context, userID uuid.UUID, secret []byte, step int64, at time.Time, hashes []string) error {
 	const op = "confirm totp"
+	return s.inTx(ctx, op, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.mfa.confirmTOTP, s.t(at), step, userID, secret)
+		if err != nil {
+			return fault(op, err)
+		}
+		if err := mustHaveChanged(res, op, store.ErrTOTPNotFound); err != nil {
+			return err
+		}
+		return s.replaceCodes(ctx, tx, userID, hashes, at)
+	})
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil. fn's first
+// statement should write, so that SQLite takes its write lock at once.
+func (s *Store) inTx(ctx context.Context, op string, fn func(*sqlx.Tx) error) (err error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fault(op, err)
@@ -127,14 +143,7 @@ func (s *Store) ConfirmTOTP(ctx context.Context, userID uuid.UUID, secret []byte
 			_ = tx.Rollback()
 		}
 	}()
-	res, err := tx.ExecContext(ctx, s.q.mfa.confirmTOTP, s.t(at), step, userID, secret)
-	if err != nil {
-		return fault(op, err)
-	}
-	if err := mustHaveChanged(res, op, store.ErrTOTPNotFound); err != nil {
-		return err
-	}
-	if err := s.replaceCodes(ctx, tx, userID, hashes, at); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -143,12 +152,7 @@ func (s *Store) ConfirmTOTP(ctx context.Context, userID uuid.UUID, secret []byte
 	return nil
 }
 
-// execer is a transaction or the database.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func (s *Store) replaceCodes(ctx context.Context, tx execer, userID uuid.UUID, hashes []string, at time.Time) error {
+func (s *Store) replaceCodes(ctx context.Context, tx *sqlx.Tx, userID uuid.UUID, hashes []string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, s.q.mfa.deleteCodes, userID); err != nil {
 		return fault("replace recovery codes", err)
 	}
@@ -180,46 +184,23 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID uuid.UUID, step int64) e
 }
 
 // DeleteTOTP implements store.MFAStore.
-func (s *Store) DeleteTOTP(ctx context.Context, userID uuid.UUID) (err error) {
+func (s *Store) DeleteTOTP(ctx context.Context, userID uuid.UUID) error {
 	const op = "delete totp"
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fault(op, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
+	return s.inTx(ctx, op, func(tx *sqlx.Tx) error {
+		for _, q := range []string{s.q.mfa.deleteTOTP, s.q.mfa.deleteCodes} {
+			if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+				return fault(op, err)
+			}
 		}
-	}()
-	for _, q := range []string{s.q.mfa.deleteTOTP, s.q.mfa.deleteCodes} {
-		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
-			return fault(op, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fault(op, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // ReplaceRecoveryCodes implements store.MFAStore.
-func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID uuid.UUID, hashes []string, at time.Time) (err error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fault("replace recovery codes", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := s.replaceCodes(ctx, tx, userID, hashes, at); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fault("replace recovery codes", err)
-	}
-	return nil
+func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID uuid.UUID, hashes []string, at time.Time) error {
+	return s.inTx(ctx, "replace recovery codes", func(tx *sqlx.Tx) error {
+		return s.replaceCodes(ctx, tx, userID, hashes, at)
+	})
 }
 
 // UseRecoveryCode implements store.MFAStore.
