@@ -641,7 +641,7 @@ func (k *AuthKit) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if err := k.mfaChanged(r, u, "mfa.totp.enabled"); err != nil {
+	if err := k.codeChanged(r, u, "mfa.totp.enabled"); err != nil {
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, recoveryCodes{Codes: codes})
@@ -655,11 +655,17 @@ func (k *AuthKit) mfaChanged(r *http.Request, u *User, event string, attrs ...an
 	if err := k.manager.EndSessions(r.Context(), u.ID, r); err != nil {
 		return err
 	}
+	k.audit(r, event, u, attrs...)
+	return nil
+}
+
+// codeChanged is mfaChanged after a code passed: the user's count of
+// code attempts is cleared too.
+func (k *AuthKit) codeChanged(r *http.Request, u *User, event string) error {
 	if err := k.mfaSucceeded(r, u); err != nil {
 		return err
 	}
-	k.audit(r, event, u, attrs...)
-	return nil
+	return k.mfaChanged(r, u, event)
 }
 
 // confirmedTOTP returns errTOTPNotEnabled unless u has TOTP on.
@@ -709,7 +715,7 @@ func (k *AuthKit) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := k.mfa.store.DeleteTOTP(ctx, u.ID); err != nil {
 		return err
 	}
-	if err := k.mfaChanged(r, u, "mfa.totp.disabled"); err != nil {
+	if err := k.codeChanged(r, u, "mfa.totp.disabled"); err != nil {
 		return err
 	}
 	httpjson.Write(w, http.StatusNoContent, nil)
@@ -752,7 +758,7 @@ func (k *AuthKit) regenerateCodes(w http.ResponseWriter, r *http.Request) error 
 	if err := k.mfa.store.ReplaceRecoveryCodes(ctx, u.ID, hashes, k.manager.timestamp()); err != nil {
 		return err
 	}
-	if err := k.mfaChanged(r, u, "mfa.recovery_codes.regenerated"); err != nil {
+	if err := k.codeChanged(r, u, "mfa.recovery_codes.regenerated"); err != nil {
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, recoveryCodes{Codes: codes})
