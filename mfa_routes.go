@@ -12,10 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/mfa"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
@@ -78,9 +78,9 @@ type mfaState struct {
 // challenges are the kit's single-use, short-lived tokens in the store:
 // mfa_tokens, enrolment tokens, WebAuthn challenges.
 type challenges struct {
-	store     store.ChallengeStore
-	now       func() time.Time
-	nextPurge atomic.Int64 // Unix nanoseconds; expired ones go once a minute
+	store store.ChallengeStore
+	now   func() time.Time
+	purge purge.Gate // the expired ones go, once a minute
 }
 
 // newMFA checks the MFA configuration.
@@ -131,11 +131,8 @@ func (c *challenges) createHashed(ctx context.Context, hash, kind string, userID
 		return err
 	}
 	now := c.now()
-	if next := c.nextPurge.Load(); now.UnixNano() >= next && c.nextPurge.CompareAndSwap(next, now.Add(time.Minute).UnixNano()) {
-		if err := c.store.DeleteChallengesBefore(ctx, now); err != nil {
-			c.nextPurge.Store(next)
-			return fmt.Errorf("authkit: purge challenges: %w", err)
-		}
+	if err := c.purge.Maybe(now, func() error { return c.store.DeleteChallengesBefore(ctx, now) }); err != nil {
+		return fmt.Errorf("authkit: purge challenges: %w", err)
 	}
 	return c.store.CreateChallenge(ctx, store.Challenge{Hash: hash, Kind: kind, UserID: userID, Data: b, ExpiresAt: now.Add(lifetime)})
 }
@@ -780,7 +777,7 @@ func (k *AuthKit) resetUserMFA(w http.ResponseWriter, r *http.Request) error {
 // ResetMFA deletes every second factor of u — TOTP secret, recovery codes,
 // passkeys — and ends every session of theirs, for a user who lost their
 // device; audited as mfa.reset (with the superuser of r, when there is
-// one). r may be nil (a CLI). It needs a store that implements
+// one, as actor_id). r may be nil (a CLI). It needs a store that implements
 // store.MFAStore (and store.PasskeyStore for passkeys), whether or not
 // this kit serves MFA.
 func (k *AuthKit) ResetMFA(ctx context.Context, u *User, r *http.Request) error {
@@ -805,13 +802,11 @@ func (k *AuthKit) ResetMFA(ctx context.Context, u *User, r *http.Request) error 
 	if err := k.manager.EndSessions(ctx, u.ID, nil); err != nil {
 		return err
 	}
-	var attrs []any
 	if r != nil {
-		if by, ok := UserFrom(r.Context()); ok {
-			attrs = append(attrs, "by", by.ID.String())
-		}
+		k.auditBy(r, "mfa.reset", u)
+	} else {
+		k.auditCtx(ctx, nil, "mfa.reset", u)
 	}
-	k.auditCtx(ctx, r, "mfa.reset", u, attrs...)
 	return nil
 }
 

@@ -396,7 +396,7 @@ func TestResetMFA(t *testing.T) {
 		_ = totpCode(t, secret, clock.Now()) // the secret is gone; nothing asks for a code
 		mu.Lock()
 		defer mu.Unlock()
-		if !strings.Contains(logs.String(), `"event":"mfa.reset","client":"127.0.0.1","user_id":"`+id+`","by":"`) {
+		if !strings.Contains(logs.String(), `"event":"mfa.reset","client":"127.0.0.1","user_id":"`+id+`","actor_id":"`) {
 			t.Errorf("no audit of the reset:\n%s", logs.String())
 		}
 	})
