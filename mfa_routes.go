@@ -17,6 +17,7 @@ import (
 	"github.com/go-authkit/authkit/internal/httpjson"
 	"github.com/go-authkit/authkit/internal/purge"
 	"github.com/go-authkit/authkit/mfa"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
@@ -445,7 +446,7 @@ func (k *AuthKit) mfaRoutes(self, super func(http.Handler) http.Handler) []Route
 	auth := security(k.backends)
 	// The enrolment routes also take the token of LOGIN_MFA_ENROLLMENT_REQUIRED.
 	enrol := k.CurrentUser(Require{Active: true, Verified: k.cfg.RequireVerification, Optional: true})
-	id := Param{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}
+	id := openapi.Param{Name: "id", In: "path", Description: "The user's id.", Schema: str("uuid", "")}
 	codes := jsonResponse(http.StatusOK, "The new recovery codes, each good once. They are shown this once: only their hashes are kept.", recoveryCodesSchema())
 	return []Route{
 		{
@@ -479,7 +480,7 @@ func (k *AuthKit) mfaRoutes(self, super func(http.Handler) http.Handler) []Route
 			Description: "Needs the current password and a code (or a recovery code). The recovery codes go too; the user's other sessions end.",
 			Request:     jsonBody(totpDisableSchema()),
 			Responses: k.userResponses(http.MethodDelete, false,
-				Response{Status: http.StatusNoContent, Description: "TOTP is off."},
+				openapi.Response{Status: http.StatusNoContent, Description: "TOTP is off."},
 				badRequest([]string{"MFA_BAD_CODE", "MFA_TOTP_NOT_ENABLED", "UPDATE_USER_BAD_CURRENT_PASSWORD"}), tooLarge(), unprocessable(), throttled()),
 			Handler: self(k.handle(k.disableTOTP)),
 		},
@@ -494,9 +495,9 @@ func (k *AuthKit) mfaRoutes(self, super func(http.Handler) http.Handler) []Route
 		},
 		{
 			Method: http.MethodDelete, Path: "/{id}/mfa", Summary: "Reset a user's second factors (superuser)",
-			OperationID: "users:reset_user_mfa", Tags: []string{"users"}, Security: auth, Params: []Param{id},
+			OperationID: "users:reset_user_mfa", Tags: []string{"users"}, Security: auth, Params: []openapi.Param{id},
 			Description: "Deletes the user's TOTP secret, recovery codes and passkeys, and ends every session of theirs; audited.",
-			Responses:   k.userResponses(http.MethodDelete, true, Response{Status: http.StatusNoContent, Description: "The user has no second factor now."}),
+			Responses:   k.userResponses(http.MethodDelete, true, openapi.Response{Status: http.StatusNoContent, Description: "The user has no second factor now."}),
 			Handler:     super(k.handle(k.resetUserMFA)),
 		},
 	}
@@ -810,58 +811,58 @@ func (k *AuthKit) ResetMFA(ctx context.Context, u *User, r *http.Request) error 
 	return nil
 }
 
-func mfaStatusSchema() *Schema {
-	return object("MFAStatus", "The user's second factors.", map[string]*Schema{
+func mfaStatusSchema() *openapi.Schema {
+	return object("MFAStatus", "The user's second factors.", map[string]*openapi.Schema{
 		"totp":                boolean("Whether TOTP is on."),
 		"recovery_codes_left": {Type: "integer", Description: "Unused recovery codes."},
 		"passkeys":            {Type: "integer", Description: "Registered passkeys."},
 	}, "totp", "recovery_codes_left", "passkeys")
 }
 
-func enrolTokenSchema() *Schema {
-	return object("MFAEnrolRequest", "Empty with a session; else the enrolment token.", map[string]*Schema{
+func enrolTokenSchema() *openapi.Schema {
+	return object("MFAEnrolRequest", "Empty with a session; else the enrolment token.", map[string]*openapi.Schema{
 		"mfa_token": str("", "The mfa_token of LOGIN_MFA_ENROLLMENT_REQUIRED, when there is no session."),
 	})
 }
 
-func totpEnrolSchema() *Schema {
-	return object("TOTPEnrolment", "A new TOTP secret: SHA-1, 6 digits, 30 seconds.", map[string]*Schema{
+func totpEnrolSchema() *openapi.Schema {
+	return object("TOTPEnrolment", "A new TOTP secret: SHA-1, 6 digits, 30 seconds.", map[string]*openapi.Schema{
 		"otpauth_uri": str("uri", "otpauth://totp/... for authenticator apps."),
 		"secret":      str("", "The secret in base32, to type in by hand."),
 		"qr_code":     str("uri", "The URI as a QR code: a data:image/png;base64 URL."),
 	}, "otpauth_uri", "secret", "qr_code")
 }
 
-func totpConfirmSchema() *Schema {
-	return object("TOTPConfirmRequest", "", map[string]*Schema{
+func totpConfirmSchema() *openapi.Schema {
+	return object("TOTPConfirmRequest", "", map[string]*openapi.Schema{
 		"code":      str("", "A current 6-digit code of the pending secret."),
 		"mfa_token": str("", "The mfa_token of LOGIN_MFA_ENROLLMENT_REQUIRED, when there is no session."),
 	}, "code")
 }
 
-func totpDisableSchema() *Schema {
-	return object("TOTPDisableRequest", "The password and one code: code or recovery_code.", map[string]*Schema{
+func totpDisableSchema() *openapi.Schema {
+	return object("TOTPDisableRequest", "The password and one code: code or recovery_code.", map[string]*openapi.Schema{
 		"password":      str("password", "The current password."),
 		"code":          str("", "A current 6-digit code."),
 		"recovery_code": str("", "A recovery code instead of a code."),
 	}, "password")
 }
 
-func regenerateSchema() *Schema {
-	return object("RecoveryCodesRequest", "One of code or password.", map[string]*Schema{
+func regenerateSchema() *openapi.Schema {
+	return object("RecoveryCodesRequest", "One of code or password.", map[string]*openapi.Schema{
 		"code":     str("", "A current 6-digit code."),
 		"password": str("password", "The current password."),
 	})
 }
 
-func recoveryCodesSchema() *Schema {
-	return object("RecoveryCodes", "", map[string]*Schema{
+func recoveryCodesSchema() *openapi.Schema {
+	return object("RecoveryCodes", "", map[string]*openapi.Schema{
 		"recovery_codes": {Type: "array", Items: str("", ""), Description: "Ten codes, each good once."},
 	}, "recovery_codes")
 }
 
-func loginMFASchema() *Schema {
-	return object("LoginMFARequest", "The second step of a login: the mfa_token and one code.", map[string]*Schema{
+func loginMFASchema() *openapi.Schema {
+	return object("LoginMFARequest", "The second step of a login: the mfa_token and one code.", map[string]*openapi.Schema{
 		"mfa_token":     str("", "The mfa_token of LOGIN_MFA_REQUIRED; good once, for minutes."),
 		"code":          str("", "A current 6-digit TOTP code."),
 		"recovery_code": str("", "A recovery code instead of a code; each is good once."),
@@ -870,8 +871,8 @@ func loginMFASchema() *Schema {
 
 // mfaRequiredResponse documents the 400 of a right password when a second
 // factor is needed.
-func mfaRequiredSchema() *Schema {
-	return object("MFARequired", "The password was right; a second step is needed.", map[string]*Schema{
+func mfaRequiredSchema() *openapi.Schema {
+	return object("MFARequired", "The password was right; a second step is needed.", map[string]*openapi.Schema{
 		"detail":    str("", "LOGIN_MFA_REQUIRED or LOGIN_MFA_ENROLLMENT_REQUIRED."),
 		"mfa_token": str("", "For POST login/mfa (or the passkey routes), or for the enrolment routes; good once, for minutes."),
 		"methods":   {Type: "array", Items: str("", "totp, recovery_code or passkey."), Description: "The user's second factors, or those the user may enrol."},
@@ -880,22 +881,22 @@ func mfaRequiredSchema() *Schema {
 
 // mfaLoginBadRequest is the 400 of a login when second factors are on:
 // the codes, and the body of LOGIN_MFA_REQUIRED.
-func (k *AuthKit) mfaLoginBadRequest(codes []string) Response {
+func (k *AuthKit) mfaLoginBadRequest(codes []string) openapi.Response {
 	r := badRequest(append(codes, "LOGIN_MFA_REQUIRED"))
 	if k.cfg.RequireMFA != MFAOptional {
 		r.Codes = append(r.Codes, "LOGIN_MFA_ENROLLMENT_REQUIRED")
 	}
 	r.Description = "Refused; detail says why. LOGIN_MFA_REQUIRED (the password was right) comes with an mfa_token for the second step and the user's methods."
-	r.Schema = &Schema{AnyOf: []*Schema{errorModelSchema(), mfaRequiredSchema()}}
+	r.Schema = &openapi.Schema{AnyOf: []*openapi.Schema{openapi.ErrorModel(), mfaRequiredSchema()}}
 	return r
 }
 
 // secondStepRoutes are the routes of the auth router that complete a
 // login with a second factor, or sign in with a passkey.
-func (k *AuthKit) secondStepRoutes(b *AuthenticationBackend, doc TransportDoc) []Route {
+func (k *AuthKit) secondStepRoutes(b *AuthenticationBackend, doc openapi.TransportDoc) []Route {
 	var routes []Route
 	if k.mfa != nil {
-		resp := []Response{doc.Login, badRequest([]string{"LOGIN_BAD_MFA_TOKEN", "LOGIN_BAD_MFA_CODE"}), tooLarge(), unprocessable(), throttled(), unavailable()}
+		resp := []openapi.Response{doc.Login, badRequest([]string{"LOGIN_BAD_MFA_TOKEN", "LOGIN_BAD_MFA_CODE"}), tooLarge(), unprocessable(), throttled(), unavailable()}
 		if refusesCrossSite(b) {
 			resp = append(resp, forbidden("Refused: "+crossSite+"."))
 		}

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-authkit/authkit/internal/httpjson"
+	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/transport"
 	"github.com/go-webauthn/webauthn/protocol"
@@ -177,8 +178,8 @@ func (k *AuthKit) passkeyRoutes(self func(http.Handler) http.Handler) []Route {
 		return nil
 	}
 	auth := security(k.backends)
-	list := jsonResponse(http.StatusOK, "The passkeys, oldest first.", &Schema{Type: "array", Items: passkeySchema()})
-	pid := Param{Name: "passkey_id", In: "path", Description: "A passkey's id, from the listing.", Schema: str("uuid", "")}
+	list := jsonResponse(http.StatusOK, "The passkeys, oldest first.", &openapi.Schema{Type: "array", Items: passkeySchema()})
+	pid := openapi.Param{Name: "passkey_id", In: "path", Description: "A passkey's id, from the listing.", Schema: str("uuid", "")}
 	return []Route{
 		{
 			Method: http.MethodPost, Path: "/me/passkeys/begin", Summary: "Begin registering a passkey",
@@ -205,21 +206,21 @@ func (k *AuthKit) passkeyRoutes(self func(http.Handler) http.Handler) []Route {
 		},
 		{
 			Method: http.MethodDelete, Path: "/me/passkeys/{passkey_id}", Summary: "Remove a passkey",
-			OperationID: "users:delete_passkey", Tags: []string{"users"}, Security: auth, Params: []Param{pid},
+			OperationID: "users:delete_passkey", Tags: []string{"users"}, Security: auth, Params: []openapi.Param{pid},
 			Description: "The passkey stops working at once; the user's other sessions end.",
 			Responses: k.userResponses(http.MethodDelete, false,
-				Response{Status: http.StatusNoContent, Description: "Removed."}, notFound()),
+				openapi.Response{Status: http.StatusNoContent, Description: "Removed."}, notFound()),
 			Handler: self(k.handle(k.deletePasskey)),
 		},
 	}
 }
 
 // passkeyLoginRoutes are the passkey routes of backend b's auth router.
-func (k *AuthKit) passkeyLoginRoutes(b *AuthenticationBackend, doc TransportDoc) []Route {
+func (k *AuthKit) passkeyLoginRoutes(b *AuthenticationBackend, doc openapi.TransportDoc) []Route {
 	if k.passkeys == nil {
 		return nil
 	}
-	finish := []Response{doc.Login, badRequest(k.passkeyLoginCodes()), tooLarge(), unprocessable(), unavailable()}
+	finish := []openapi.Response{doc.Login, badRequest(k.passkeyLoginCodes()), tooLarge(), unprocessable(), unavailable()}
 	if refusesCrossSite(b) {
 		finish = append(finish, forbidden("Refused: "+crossSite+"."))
 	}
@@ -230,7 +231,7 @@ func (k *AuthKit) passkeyLoginRoutes(b *AuthenticationBackend, doc TransportDoc)
 			Description: "The options for navigator.credentials.get(): any discoverable passkey of this site (no username). " +
 				"With the mfa_token of LOGIN_MFA_REQUIRED, only that user's passkeys, as the second step of a password login. Throttled per address.",
 			Request:   jsonBody(enrolTokenSchemaFor("PasskeyBeginRequest", "The mfa_token of LOGIN_MFA_REQUIRED, for a passkey as the second step; absent for a passwordless sign-in.")),
-			Responses: []Response{jsonResponse(http.StatusOK, "WebAuthn request options.", webauthnOptionsSchema("PasskeyRequestOptions")), badRequest([]string{"LOGIN_BAD_MFA_TOKEN"}), tooLarge(), unprocessable(), throttled(), unavailable()},
+			Responses: []openapi.Response{jsonResponse(http.StatusOK, "WebAuthn request options.", webauthnOptionsSchema("PasskeyRequestOptions")), badRequest([]string{"LOGIN_BAD_MFA_TOKEN"}), tooLarge(), unprocessable(), throttled(), unavailable()},
 			Handler:   k.handle(k.beginPasskeyLogin(b)),
 		},
 		{
@@ -554,35 +555,35 @@ func (k *AuthKit) checkAssertion(r *http.Request, ch store.Challenge, s passkeyS
 	return u, p, nil
 }
 
-func passkeySchema() *Schema {
-	return object("Passkey", "A passkey of the user.", map[string]*Schema{
+func passkeySchema() *openapi.Schema {
+	return object("Passkey", "A passkey of the user.", map[string]*openapi.Schema{
 		"id":           str("uuid", ""),
 		"name":         str("", "The user's name for it."),
 		"created_at":   str("date-time", ""),
-		"last_used_at": {AnyOf: []*Schema{str("date-time", ""), {Type: "null"}}, Description: "Null until it signs in."},
+		"last_used_at": {AnyOf: []*openapi.Schema{str("date-time", ""), {Type: "null"}}, Description: "Null until it signs in."},
 	}, "id", "name", "created_at", "last_used_at")
 }
 
-func webauthnOptionsSchema(name string) *Schema {
-	return object(name, "WebAuthn options: give publicKey (its base64url fields decoded) to navigator.credentials.", map[string]*Schema{
+func webauthnOptionsSchema(name string) *openapi.Schema {
+	return object(name, "WebAuthn options: give publicKey (its base64url fields decoded) to navigator.credentials.", map[string]*openapi.Schema{
 		"publicKey": {Type: "object", Description: "PublicKeyCredentialCreationOptions or PublicKeyCredentialRequestOptions, in their JSON form.",
-			Properties: map[string]*Schema{"challenge": str("", "base64url; good once, for minutes.")}, Required: []string{"challenge"}},
+			Properties: map[string]*openapi.Schema{"challenge": str("", "base64url; good once, for minutes.")}, Required: []string{"challenge"}},
 	}, "publicKey")
 }
 
-func credentialSchema(name, description string) *Schema {
-	return object(name, "", map[string]*Schema{
+func credentialSchema(name, description string) *openapi.Schema {
+	return object(name, "", map[string]*openapi.Schema{
 		"credential": {Type: "object", Description: description + " In its JSON form (PublicKeyCredential.toJSON())."},
 	}, "credential")
 }
 
-func passkeyFinishSchema() *Schema {
+func passkeyFinishSchema() *openapi.Schema {
 	s := credentialSchema("PasskeyRegisterRequest", "The credential navigator.credentials.create() made.")
 	s.Properties["name"] = str("", "The user's name for the passkey, 1 to 100 characters.")
 	s.Required = append(s.Required, "name")
 	return s
 }
 
-func enrolTokenSchemaFor(name, description string) *Schema {
-	return object(name, "", map[string]*Schema{"mfa_token": str("", description)})
+func enrolTokenSchemaFor(name, description string) *openapi.Schema {
+	return object(name, "", map[string]*openapi.Schema{"mfa_token": str("", description)})
 }
