@@ -396,7 +396,14 @@ func (k *AuthKit) loginMFA(b *AuthenticationBackend) func(w http.ResponseWriter,
 		if err := k.mfaSucceeded(r, u); err != nil {
 			return err
 		}
-		return k.issueLogin(w, r, b, u, "mfa", method)
+		// The user changed since the password step (a reset, ended
+		// sessions): that login is over.
+		if err := k.issueLogin(w, r, b, u, "mfa", method); errors.Is(err, strategy.ErrStaleUser) {
+			return errBadMFAToken
+		} else if err != nil {
+			return err
+		}
+		return nil
 	}
 }
 

@@ -433,21 +433,11 @@ func TestTOTPSecretSealed(t *testing.T) {
 	})
 }
 
-// barrier runs fn n times at once and returns the answers.
-func barrier(n int, fn func(i int) reply) []reply {
-	var (
-		wg    sync.WaitGroup
-		start = make(chan struct{})
-		out   = make([]reply, n)
-	)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			out[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
+// replies runs fn n times at once, behind the barrier, and returns the
+// answers.
+func replies(n int, fn func(i int) reply) []reply {
+	out := make([]reply, n)
+	barrier(n, func(i int) { out[i] = fn(i) })
 	return out
 }
 
@@ -482,7 +472,7 @@ func TestTOTPCodeRace(t *testing.T) {
 		for i := range tokens {
 			tokens[i] = e.mfaLogin("jwt", email, goodPassword)
 		}
-		rs := barrier(n, func(i int) reply { return e.secondStep("jwt", tokens[i], "code", code) })
+		rs := replies(n, func(i int) reply { return e.secondStep("jwt", tokens[i], "code", code) })
 		if got := wins(t, rs, 200, `{"detail":"LOGIN_BAD_MFA_CODE"}`); got != 1 {
 			t.Errorf("%d of %d logins with one code succeeded, want 1", got, n)
 		}
@@ -499,7 +489,7 @@ func TestMFATokenRace(t *testing.T) {
 		e.register(email, goodPassword)
 		_, codes := e.enrolTOTP(clock, e.login("jwt", email, goodPassword))
 		token := e.mfaLogin("cookie", email, goodPassword)
-		rs := barrier(len(codes), func(i int) reply { return e.secondStep("cookie", token, "recovery_code", codes[i]) })
+		rs := replies(len(codes), func(i int) reply { return e.secondStep("cookie", token, "recovery_code", codes[i]) })
 		if got := wins(t, rs, 204, `{"detail":"LOGIN_BAD_MFA_TOKEN"}`); got != 1 {
 			t.Errorf("%d of %d logins with one mfa_token succeeded, want 1", got, len(codes))
 		}
@@ -520,7 +510,7 @@ func TestRecoveryCodeRace(t *testing.T) {
 		for i := range tokens {
 			tokens[i] = e.mfaLogin("refresh", email, goodPassword)
 		}
-		rs := barrier(n, func(i int) reply { return e.secondStep("refresh", tokens[i], "recovery_code", codes[3]) })
+		rs := replies(n, func(i int) reply { return e.secondStep("refresh", tokens[i], "recovery_code", codes[3]) })
 		if got := wins(t, rs, 200, `{"detail":"LOGIN_BAD_MFA_CODE"}`); got != 1 {
 			t.Errorf("%d of %d logins with one recovery code succeeded, want 1", got, n)
 		}

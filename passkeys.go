@@ -22,6 +22,7 @@ import (
 	"github.com/go-authkit/authkit/internal/httpjson"
 	"github.com/go-authkit/authkit/openapi"
 	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/strategy"
 	"github.com/go-authkit/authkit/transport"
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -485,7 +486,12 @@ func (k *AuthKit) finishPasskeyLogin(b *AuthenticationBackend) func(w http.Respo
 			k.audit(r, "login.failure", u, "backend", b.Name, "reason", "not_verified", "method", methodPasskey)
 			return errDetail(http.StatusBadRequest, "LOGIN_USER_NOT_VERIFIED")
 		}
-		return k.issueLogin(w, r, b, u, "method", methodPasskey, "passkey_id", p.ID.String())
+		if err := k.issueLogin(w, r, b, u, "method", methodPasskey, "passkey_id", p.ID.String()); errors.Is(err, strategy.ErrStaleUser) {
+			return errBadPasskey // the user changed meanwhile: try again
+		} else if err != nil {
+			return err
+		}
+		return nil
 	}
 }
 

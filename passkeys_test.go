@@ -183,7 +183,7 @@ func TestPasskeyChallengeRace(t *testing.T) {
 		a := &webauthntest.Authenticator{Origin: passkeyOrigin}
 		e.registerPasskey(a, e.login("jwt", "vivien@avalon.bt", goodPassword), "Key")
 		body := passkeyAssert(t, a, e.passkeyBegin("jwt", ""), nil)
-		rs := barrier(10, func(int) reply { return e.postJSON("/auth/jwt/passkey/finish", body) })
+		rs := replies(10, func(int) reply { return e.postJSON("/auth/jwt/passkey/finish", body) })
 		if got := wins(t, rs, 200, `{"detail":"LOGIN_BAD_PASSKEY"}`); got != 1 {
 			t.Errorf("%d of 10 sign-ins with one assertion succeeded, want 1", got)
 		}

@@ -131,27 +131,6 @@ func (s *Store) ConfirmTOTP(ctx context.Context, userID uuid.UUID, secret []byte
 	})
 }
 
-// inTx runs fn in a transaction, committed when fn returns nil. fn's first
-// statement should write, so that SQLite takes its write lock at once.
-func (s *Store) inTx(ctx context.Context, op string, fn func(*sqlx.Tx) error) (err error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fault(op, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fault(op, err)
-	}
-	return nil
-}
-
 func (s *Store) replaceCodes(ctx context.Context, tx *sqlx.Tx, userID uuid.UUID, hashes []string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, s.q.mfa.deleteCodes, userID); err != nil {
 		return fault("replace recovery codes", err)
