@@ -84,7 +84,10 @@ func FuzzSecondStepBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	router := kit.AuthRouter("jwt")
+	router, err := kit.AuthRouter("jwt")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, path := range []string{"/login/mfa", "/passkey/begin", "/passkey/finish"} {
 			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))

@@ -118,7 +118,7 @@ func TestOpenAPIMatchesServerMFA(t *testing.T) {
 	check("DELETE", reset, e.do("DELETE", "/users/00000000-0000-0000-0000-000000000000/mfa", "", "", sc))
 	check("DELETE", reset, e.do("DELETE", "/users/"+id+"/mfa", "", "", e.login("jwt", email, goodPassword)))
 
-	for _, m := range []authkit.Mounted{authkit.At("/auth/jwt", e.kit.AuthRouter("jwt")), authkit.At("/auth/cookie", e.kit.AuthRouter("cookie")), authkit.At("/users", e.kit.UsersRouter())} {
+	for _, m := range []authkit.Mounted{authkit.At("/auth/jwt", authRouter(t, e.kit, "jwt")), authkit.At("/auth/cookie", authRouter(t, e.kit, "cookie")), authkit.At("/users", e.kit.UsersRouter())} {
 		for _, rt := range m.Router.Routes() {
 			if p := m.Prefix + rt.Path; (strings.Contains(p, "mfa") || strings.Contains(p, "passkey")) && !exercised[rt.Method+" "+p] {
 				t.Errorf("%s %s was not exercised", rt.Method, p)
