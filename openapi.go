@@ -97,7 +97,7 @@ func OpenAPIHandler(info openapi.Info, mounts ...Mounted) (http.Handler, error) 
 }
 
 // The route table's documentation: the schemas, responses and security
-// of the contract (CONTRACT.md), built fresh for each router.
+// of the contract (docs/contract.md), built fresh for each router.
 
 const (
 	mediaJSON      = "application/json"

@@ -259,7 +259,7 @@ func (d *oaDoc) check(method, path string, r reply) {
 }
 
 // The document has every route of the routers, with the answers of
-// CONTRACT.md, and nothing else.
+// docs/contract.md, and nothing else.
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	e := newEnv(t, stores[0].open)
 	d := e.doc(t)
