@@ -10,6 +10,7 @@ import (
 	"github.com/go-authkit/authkit"
 	"github.com/go-authkit/authkit/internal/floor"
 	"github.com/go-authkit/authkit/internal/testdb"
+	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/store/postgres"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/go-authkit/authkit/strategy"
@@ -22,8 +23,8 @@ import (
 // beside internal/floor, the physical limit of the same answer (the
 // token's SHA-256 joined to its user in one prepared statement, over a
 // pgx pool or SQLite's WAL pool). Per store (sqlite; postgres through
-// lib/pq and through pgx's database/sql driver; the floor is native pgx on
-// both), the backends:
+// lib/pq, and as store/dbopen opens it — pgx's database/sql driver, users
+// read natively; the floor is native pgx on both), the backends:
 //
 //   - cookie+database: the cookie transport and the database strategy;
 //   - bearer+jwt: the JWT strategy (revocation checked in the user's query);
@@ -73,15 +74,31 @@ func authenticatedStore(b *testing.B, driver string) (benchStore, *sqlx.DB, http
 		return st2, db, fl
 	}
 	dsn := testdb.PostgresURL(b)
-	db, err := sqlx.Open(driver, dsn)
-	if err != nil {
-		b.Fatal(err)
+	var (
+		db  *sqlx.DB
+		st2 benchStore
+	)
+	if driver == "pgx" {
+		// As examples/notebooks opens it: pgx's database/sql driver, the
+		// reads of users through its native connection.
+		st, err := dbopen.Open(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		db = st.DB()
+		b.Cleanup(func() { db.Close() })
+		st2 = benchMigrated(b, st, err)
+	} else {
+		var err error
+		if db, err = sqlx.Open(driver, dsn); err != nil {
+			b.Fatal(err)
+		}
+		db.SetMaxOpenConns(testdb.MaxOpenConns)
+		db.SetMaxIdleConns(testdb.MaxOpenConns)
+		b.Cleanup(func() { db.Close() })
+		st, err := postgres.New(db)
+		st2 = benchMigrated(b, st, err)
 	}
-	db.SetMaxOpenConns(testdb.MaxOpenConns)
-	db.SetMaxIdleConns(testdb.MaxOpenConns)
-	b.Cleanup(func() { db.Close() })
-	st, err := postgres.New(db)
-	st2 := benchMigrated(b, st, err)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		b.Fatal(err)

@@ -165,8 +165,10 @@ type AccessTokenStore interface {
 	// CreateAccessToken stores t, every field as given.
 	CreateAccessToken(ctx context.Context, t AccessToken) error
 	// UserByAccessToken returns the owner of the token with this hash and the
-	// token's record in one round trip; ErrTokenNotFound when there is
-	// no such token (or its user is gone).
+	// token's record in one round trip — what authenticating a request
+	// needs of it: every field but UserAgent and IP, which a store may
+	// leave empty (AccessTokensOfUser has them); ErrTokenNotFound when
+	// there is no such token (or its user is gone).
 	UserByAccessToken(ctx context.Context, hash string) (*User, AccessToken, error)
 	// AccessTokensOfUser returns the user's tokens, newest first, expired
 	// ones included; none (not an error) for an unknown user.

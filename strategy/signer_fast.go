@@ -1,6 +1,7 @@
 package strategy
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -77,6 +78,8 @@ type fastClaims struct {
 	// Version is the security version an access token carries (ver,
 	// stampClaims), read here so that JWT.Read keeps the fast path.
 	Version fastInt `json:"ver"`
+	// audience backs Audience when decodeClaims fills it.
+	audience [1]string
 }
 
 // fastInt is a plain non-negative integer below 10^15, and whether it was
@@ -142,20 +145,32 @@ func (s *Signer) parseFastStamp(token string) (Claims, fastInt, bool) {
 		return Claims{}, fastInt{}, false
 	}
 	var sig [sha256.Size]byte
-	if n, err := strictB64.Decode(sig[:], []byte(sigSeg)); err != nil || n != sha256.Size {
+	var srcBuf [768]byte // the segments' bytes, on the stack
+	if n, err := strictB64.Decode(sig[:], stackBytes(&srcBuf, sigSeg)); err != nil || n != sha256.Size {
 		return Claims{}, fastInt{}, false // a '.' in it too
 	}
 	if !s.verifyHS256(token[:len(header)+1+len(payload)], sig[:]) {
 		return Claims{}, fastInt{}, false
 	}
-	raw := make([]byte, strictB64.DecodedLen(len(payload)))
-	n, err := strictB64.Decode(raw, []byte(payload))
+	// The payload on the stack when it fits, which decodeClaims keeps it
+	// in; encoding/json gets a copy (what it is given escapes).
+	var buf [512]byte
+	raw := buf[:0]
+	if l := strictB64.DecodedLen(len(payload)); l > len(buf) {
+		raw = make([]byte, l)
+	} else {
+		raw = buf[:l]
+	}
+	n, err := strictB64.Decode(raw, stackBytes(&srcBuf, payload))
 	if err != nil {
 		return Claims{}, fastInt{}, false
 	}
 	var fc fastClaims
-	if err := json.Unmarshal(raw[:n], &fc); err != nil {
-		return Claims{}, fastInt{}, false
+	if !decodeClaims(raw[:n], &fc, s.issuer, s.audience) {
+		fc = fastClaims{}
+		if err := json.Unmarshal(bytes.Clone(raw[:n]), &fc); err != nil {
+			return Claims{}, fastInt{}, false
+		}
 	}
 	// golang-jwt's Validator, with the Signer's options: exp required,
 	// nbf and iat not in the future, within the leeway; iss exactly the
@@ -178,6 +193,15 @@ func (s *Signer) parseFastStamp(token string) (Claims, fastInt, bool) {
 		return Claims{}, fastInt{}, false
 	}
 	return c, fc.Version, true
+}
+
+// stackBytes is s as bytes, in buf when it fits: the []byte conversion of
+// a string longer than 32 bytes is a heap allocation.
+func stackBytes(buf *[768]byte, s string) []byte {
+	if len(s) <= len(buf) {
+		return append(buf[:0], s...)
+	}
+	return []byte(s)
 }
 
 // verifyHS256 reports whether sig is the HS256 signature of signing under

@@ -3,7 +3,8 @@
 // flag. It links both drivers; a library user who knows its database
 // imports store/sqlite or store/postgres alone instead.
 //
-// PostgreSQL is reached through pgx's database/sql driver, set up so that
+// PostgreSQL is reached through pgx's database/sql driver (the reads of
+// users through its native connection underneath), set up so that
 // the pool heals by itself from connections the network lost: a call
 // past its deadline closes its socket (lib/pq leaves it waiting for an
 // answer that never comes), idle connections are pinged before reuse, TCP
@@ -86,7 +87,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (Store, error) {
 			db.SetMaxOpenConns(postgresConns)
 			db.SetMaxIdleConns(postgresConns)
 			if err = ping(ctx, db, o.timeout); err == nil {
-				st, err = postgres.New(db, postgres.Timeout(o.timeout))
+				st, err = postgres.New(db, postgres.Timeout(o.timeout), postgres.NativeReads(pgxReads{db.DB}))
 			}
 		}
 	default:

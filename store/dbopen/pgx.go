@@ -2,12 +2,18 @@ package dbopen
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-authkit/authkit/store/postgres"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 )
@@ -57,4 +63,111 @@ func ping(ctx context.Context, db *sqlx.DB, timeout time.Duration) error {
 		defer cancel()
 	}
 	return db.PingContext(ctx)
+}
+
+// pgxReads reads rows through the pgx connection under each of
+// database/sql's connections: pgx's native protocol and types, without
+// its database/sql driver's conversions of every value (postgres.NativeReads).
+// database/sql keeps owning the connections, so the pool heals as before:
+// a connection pgx closed (a deadline) is invalid and is not reused.
+type pgxReads struct{ db *sql.DB }
+
+// The store's arguments and destinations that pgx would convert through sql.Scanner — a
+// value boxed and a plan made for each, ~20 allocations a read — are
+// scanned into pgx's own types in a pooled scratch instead, and copied.
+type (
+	timeDest interface{ SetTime(t time.Time, valid bool) }
+
+	pgxScratch struct {
+		argv  [8]any
+		dest  [24]any
+		times [8]pgtype.Timestamptz
+		ids   [4]pgtype.UUID
+	}
+)
+
+var scratches = sync.Pool{New: func() any { return new(pgxScratch) }}
+
+// ReadRow implements postgres.RowReader.
+func (r pgxReads) ReadRow(ctx context.Context, query string, args []any, dest ...any) error {
+	c, err := r.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error {
+		pc, ok := dc.(interface{ Conn() *pgx.Conn })
+		if !ok {
+			return fmt.Errorf("dbopen: a %T is not pgx's", dc)
+		}
+		s := scratches.Get().(*pgxScratch)
+		defer scratches.Put(s)
+		return s.scan(pc.Conn().QueryRow(ctx, query, s.args(args)...), dest)
+	})
+}
+
+// args are args with each uuid.UUID as pgx's own: as a driver.Valuer it
+// is encoded as text, after a failed attempt that builds an error (~18
+// allocations).
+func (s *pgxScratch) args(args []any) []any {
+	if len(args) > len(s.argv) {
+		return args
+	}
+	a := s.argv[:len(args)]
+	for i, v := range args {
+		if id, ok := v.(uuid.UUID); ok {
+			v = pgtype.UUID{Bytes: id, Valid: true}
+		}
+		a[i] = v
+	}
+	return a
+}
+
+// scan scans row into dest, through pgx's types where they spare the
+// conversions.
+func (s *pgxScratch) scan(row pgx.Row, dest []any) error {
+	defer clear(s.argv[:])
+	if len(dest) > len(s.dest) {
+		return row.Scan(dest...)
+	}
+	d := s.dest[:len(dest)]
+	defer clear(d) // keeps none of the caller's pointers
+	nt, nu := 0, 0
+	for i, v := range dest {
+		d[i] = v
+		switch v.(type) {
+		case timeDest:
+			if nt < len(s.times) {
+				d[i] = &s.times[nt]
+				nt++
+			}
+		case *uuid.UUID:
+			if nu < len(s.ids) {
+				d[i] = &s.ids[nu]
+				nu++
+			}
+		}
+	}
+	if err := row.Scan(d...); err != nil {
+		return err
+	}
+	nt, nu = 0, 0
+	for i, v := range dest {
+		switch v := v.(type) {
+		case timeDest:
+			if nt < len(s.times) && d[i] == &s.times[nt] {
+				v.SetTime(s.times[nt].Time, s.times[nt].Valid)
+				nt++
+			}
+		case *uuid.UUID:
+			if nu < len(s.ids) && d[i] == &s.ids[nu] {
+				if !s.ids[nu].Valid {
+					return errors.New("dbopen: a NULL id")
+				}
+				*v = s.ids[nu].Bytes
+				nu++
+			}
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ type Option func(*options)
 type options struct {
 	schema  sqlstore.Schema
 	timeout time.Duration
+	reader  RowReader
 }
 
 // FastAPIUsersTable is the table of users of FastAPI Users' SQLAlchemy
@@ -72,4 +73,17 @@ const DefaultTimeout = sqlstore.DefaultTimeout
 // means DefaultTimeout; a negative d, no bound but the context's.
 func Timeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = d }
+}
+
+// RowReader reads one row past a database/sql driver's conversions: it
+// runs query with args and scans its row into dest, returning an error
+// that matches sql.ErrNoRows under errors.Is when there is none. dbopen's
+// reads the row through pgx's own connection under database/sql's pool.
+type RowReader = sqlstore.RowReader
+
+// NativeReads makes the store read users — at every authenticated
+// request, the token's user — through r, which must reach the database of
+// the *sqlx.DB given to New. Writes and transactions stay on the *sqlx.DB.
+func NativeReads(r RowReader) Option {
+	return func(o *options) { o.reader = r }
 }

@@ -87,6 +87,9 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.reader != nil {
+		s.SetRowReader(o.reader)
+	}
 	return &Store{Store: s}, nil
 }
 

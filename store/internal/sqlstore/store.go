@@ -28,11 +28,14 @@ type Store struct {
 	// lib/pq would otherwise have PostgreSQL parse and plan each of them at
 	// every request (BENCHMARKS.md, fix 3).
 	stmts sync.Map
-	db    timedDB
-	d     Dialect
-	ut    userTable
-	q     queries
-	ms    []migration
+	// native, when set, runs the reads of users (read) past
+	// database/sql's driver (store/postgres's NativeReads).
+	native RowReader
+	db     timedDB
+	d      Dialect
+	ut     userTable
+	q      queries
+	ms     []migration
 }
 
 var (
@@ -109,9 +112,11 @@ func (s *Store) prepareAdoptMigrations() error {
 func (s *Store) DB() *sqlx.DB { return s.db.DB }
 
 // userColumns lists the columns of the table of users in the order of
-// userRow, under userRow's names whatever the schema calls them.
+// userRow and userScan.dests, under userRow's names whatever the schema
+// calls them. No own fields ('{}', most users) read as NULL: nothing to
+// copy out of the driver at each request.
 const userColumns = `u.id, u.email, u.hashed_password, u.is_active, u.is_superuser, u.is_verified,
-	u.{created} AS created_at, u.{updated} AS updated_at, u.{fields} AS fields, u.{version} AS version`
+	u.{created} AS created_at, u.{updated} AS updated_at, NULLIF(u.{fields}, '{}') AS fields, u.{version} AS version`
 
 // queries holds every statement, rebound once for the dialect. All take
 // their values as parameters.
@@ -138,12 +143,12 @@ const tokenColumns = `t.hash AS token_hash, t.user_id AS token_user_id, t.create
 	t.session_id AS token_session_id, t.user_agent AS token_user_agent, t.ip AS token_ip,
 	COALESCE(t.last_used_at, t.created_at) AS token_last_used_at`
 
-// joinedTokenColumns are tokenColumns but the two the join knows already
-// (the hash asked for, the user's id): two strings fewer to read at every
-// authenticated request.
-const joinedTokenColumns = `t.created_at AS token_created_at,
-	t.session_id AS token_session_id, t.user_agent AS token_user_agent, t.ip AS token_ip,
-	COALESCE(t.last_used_at, t.created_at) AS token_last_used_at`
+// joinedTokenColumns are what authenticating a request needs of its token,
+// in the order UserByAccessToken scans them: not the two the join knows
+// already (the hash asked for, the user's id), nor the client's user agent
+// and address, which only listings show — four strings fewer to read at
+// every authenticated request.
+const joinedTokenColumns = `t.created_at, t.session_id, COALESCE(t.last_used_at, t.created_at)`
 
 // rebindQueries writes every statement for the dialect's placeholders and
 // the table of users ut: {users}, {canonical}, {created}, {updated} and
@@ -271,6 +276,28 @@ func (r *userRow) user() *store.User {
 	}
 }
 
+// userScan is a user as read scans it: the User itself, and where the
+// columns that need converting land first. One allocation holds it all.
+type userScan struct {
+	store.User
+	created, updated dbTime
+	fields           dbFields
+}
+
+// dests are the destinations of userColumns, in order, then extra.
+func (r *userScan) dests(extra ...any) []any {
+	d := make([]any, 0, 10+len(extra))
+	d = append(d, &r.ID, &r.Email, &r.HashedPassword, &r.IsActive, &r.IsSuperuser, &r.IsVerified,
+		&r.created, &r.updated, &r.fields, &r.Version)
+	return append(d, extra...)
+}
+
+// user finishes the scan.
+func (r *userScan) user() *store.User {
+	r.CreatedAt, r.UpdatedAt, r.Fields = r.created.Time, r.updated.Time, r.fields.m
+	return &r.User
+}
+
 // tokenRow is a row of authkit_access_tokens as scanned, under names that
 // cannot clash with userRow's when both come from one join.
 type tokenRow struct {
@@ -312,6 +339,15 @@ func (t *dbTime) Scan(src any) error {
 		return fmt.Errorf("cannot scan %T into a time", src)
 	}
 	return nil
+}
+
+// SetTime sets t from a time a RowReader scanned natively; !valid is NULL.
+func (t *dbTime) SetTime(v time.Time, valid bool) {
+	if !valid {
+		t.Time = time.Time{}
+		return
+	}
+	t.Time = utcMicro(v)
 }
 
 // t converts a Go time to the dialect's column value.
@@ -357,8 +393,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*store.User, err
 }
 
 func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.User, error) {
-	var r userRow
-	if err := s.get(ctx, &r, query, arg); err != nil {
+	var r userScan
+	if err := s.read(ctx, query, []any{arg}, r.dests()...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
 		}
@@ -586,18 +622,19 @@ func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) erro
 // UserByAccessToken implements store.AccessTokenStore.
 func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User, store.AccessToken, error) {
 	var r struct {
-		userRow
-		tokenRow
+		userScan
+		created, used dbTime
+		session       string
 	}
-	if err := s.get(ctx, &r, s.q.userByToken, hash); err != nil {
+	if err := s.read(ctx, s.q.userByToken, []any{hash}, r.dests(&r.created, &r.session, &r.used)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.AccessToken{}, store.ErrTokenNotFound
 		}
 		return nil, store.AccessToken{}, fault("user by access token", err)
 	}
-	t := r.token()
-	t.Hash, t.UserID = hash, r.userRow.ID // equal to the row's: the join's keys
-	return r.user(), t, nil
+	u := r.user()
+	// The hash and the user's id are the join's keys.
+	return u, store.AccessToken{Hash: hash, UserID: u.ID, CreatedAt: r.created.Time, SessionID: r.session, LastUsedAt: r.used.Time}, nil
 }
 
 // AccessTokensOfUser implements store.AccessTokenStore.
@@ -668,17 +705,17 @@ func (s *Store) UserForToken(ctx context.Context, userID uuid.UUID, tokenID stri
 // query of UserForToken.
 func (s *Store) UserForStampedToken(ctx context.Context, userID uuid.UUID, tokenID string, issuedAt time.Time, stamp int64) (*store.User, error) {
 	var r struct {
-		userRow
-		Revoked bool `db:"revoked"`
+		userScan
+		revoked bool
 	}
-	err := s.get(ctx, &r, s.q.userForToken, tokenID, s.t(issuedAt), stamp, tokenID, userID)
+	err := s.read(ctx, s.q.userForToken, []any{tokenID, s.t(issuedAt), stamp, tokenID, userID}, r.dests(&r.revoked)...)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
 		}
 		return nil, fault("user for token", err)
 	}
-	if r.Revoked {
+	if r.revoked {
 		return nil, store.ErrTokenNotFound
 	}
 	return r.user(), nil
@@ -768,18 +805,26 @@ func (f *dbFields) Scan(src any) error {
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	v, ok := s.stmts.Load(query)
-	if !ok {
-		st, err := s.db.PreparexContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		if prev, loaded := s.stmts.LoadOrStore(query, &prepared{stmt: st}); loaded {
-			st.Close()
-			v = prev
-		} else {
-			v, _ = s.stmts.Load(query)
-		}
+	p, err := s.prepare(ctx, query)
+	if err != nil {
+		return err
 	}
-	return v.(*prepared).get(ctx, s.db.Mapper, dest, args...)
+	return p.get(ctx, s.db.Mapper, dest, args...)
+}
+
+// prepare returns the prepared statement of query, preparing it on first
+// use.
+func (s *Store) prepare(ctx context.Context, query string) (*prepared, error) {
+	if v, ok := s.stmts.Load(query); ok {
+		return v.(*prepared), nil
+	}
+	st, err := s.db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	v, loaded := s.stmts.LoadOrStore(query, &prepared{stmt: st})
+	if loaded {
+		st.Close()
+	}
+	return v.(*prepared), nil
 }
