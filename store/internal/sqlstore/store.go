@@ -276,18 +276,25 @@ func (r *userRow) user() *store.User {
 	}
 }
 
-// userScan is a user as read scans it: the User itself, and where the
-// columns that need converting land first. One allocation holds it all.
+// userScan is a user as read scans it: the User itself, where the
+// columns that need converting land first, and the slices of the query's
+// arguments and destinations. One allocation holds it all.
 type userScan struct {
 	store.User
 	created, updated dbTime
 	fields           dbFields
+	argv             [5]any
+	destv            [14]any
+}
+
+// args are the query's arguments, kept in r.
+func (r *userScan) args(args ...any) []any {
+	return append(r.argv[:0], args...)
 }
 
 // dests are the destinations of userColumns, in order, then extra.
 func (r *userScan) dests(extra ...any) []any {
-	d := make([]any, 0, 10+len(extra))
-	d = append(d, &r.ID, &r.Email, &r.HashedPassword, &r.IsActive, &r.IsSuperuser, &r.IsVerified,
+	d := append(r.destv[:0], &r.ID, &r.Email, &r.HashedPassword, &r.IsActive, &r.IsSuperuser, &r.IsVerified,
 		&r.created, &r.updated, &r.fields, &r.Version)
 	return append(d, extra...)
 }
@@ -394,7 +401,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*store.User, err
 
 func (s *Store) getUser(ctx context.Context, op, query string, arg any) (*store.User, error) {
 	var r userScan
-	if err := s.read(ctx, query, []any{arg}, r.dests()...); err != nil {
+	if err := s.read(ctx, query, r.args(arg), r.dests()...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
 		}
@@ -626,7 +633,7 @@ func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User
 		created, used dbTime
 		session       string
 	}
-	if err := s.read(ctx, s.q.userByToken, []any{hash}, r.dests(&r.created, &r.session, &r.used)...); err != nil {
+	if err := s.read(ctx, s.q.userByToken, r.args(hash), r.dests(&r.created, &r.session, &r.used)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.AccessToken{}, store.ErrTokenNotFound
 		}
@@ -708,7 +715,8 @@ func (s *Store) UserForStampedToken(ctx context.Context, userID uuid.UUID, token
 		userScan
 		revoked bool
 	}
-	err := s.read(ctx, s.q.userForToken, []any{tokenID, s.t(issuedAt), stamp, tokenID, userID}, r.dests(&r.revoked)...)
+	id := any(tokenID) // boxed once, for its two places
+	err := s.read(ctx, s.q.userForToken, r.args(id, s.t(issuedAt), stamp, id, userID), r.dests(&r.revoked)...)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrUserNotFound
