@@ -69,7 +69,10 @@ const DefaultTimeout = sqlstore.DefaultTimeout
 // transaction as a whole — on top of the caller's context: a database
 // that stops answering then costs a call d, and the caller a fault it
 // can answer (authkit's routes: 503 with Retry-After), never a hang. 0
-// means DefaultTimeout; a negative d, no bound but the context's.
+// means DefaultTimeout; a negative d, no bound but the context's. The
+// reads of one user (at every authenticated request) are bounded by the
+// busy timeout of Open instead: in WAL mode a reader waits for no writer,
+// and a timer per request would cost more than the read.
 func Timeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = d }
 }

@@ -116,10 +116,13 @@ func New(db *sqlx.DB, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s, err := sqlstore.New(db, sqlstore.Dialect{
-		Name:                   "sqlite",
-		BindType:               sqlx.QUESTION,
-		IsUniqueViolation:      isUniqueViolation,
-		Time:                   func(t time.Time) any { return t.UnixMicro() },
+		Name:              "sqlite",
+		BindType:          sqlx.QUESTION,
+		IsUniqueViolation: isUniqueViolation,
+		Time:              func(t time.Time) any { return t.UnixMicro() },
+		// WAL: a reader waits for no writer; for the rare lock (a WAL
+		// being recovered) the busy timeout of Open bounds the wait.
+		ReadsWaitForNoOne:      true,
 		Migrations:             sub,
 		FastAPIUsersMigrations: adopt,
 		MigrationsSetup: []string{`CREATE TABLE IF NOT EXISTS authkit_migrations (

@@ -36,6 +36,13 @@ type Dialect struct {
 	// UPDATE), as PostgreSQL does; without them (SQLite) every write
 	// transaction holds the database's one write lock instead.
 	RowLocks bool
+	// ReadsWaitForNoOne: a read of one row can only be held up by a lock
+	// the database's own busy timeout already bounds — SQLite in WAL mode,
+	// in process, whose readers never wait for a writer. The reads of
+	// users (read) then run under the caller's context alone, without a
+	// timer of their own at every request; everything else keeps the
+	// store's timeout.
+	ReadsWaitForNoOne bool
 
 	// Migrations holds the versioned migrations of authkit's own schema,
 	// files named NNNN_description.sql at its root, applied in the order

@@ -84,13 +84,17 @@ type RowReader interface {
 // of the store's *sqlx.DB. Call it before the store is used.
 func (s *Store) SetRowReader(r RowReader) { s.native = r }
 
-// read runs a read of one row, under the store's deadline, through the
+// read runs a read of one row, under the store's deadline (but see
+// Dialect.ReadsWaitForNoOne), through the
 // native reader when there is one or else the query's prepared statement,
 // and scans the row into dest, which lists the query's columns in order:
 // no reflection, no mapping (the per-request reads).
 func (s *Store) read(ctx context.Context, query string, args []any, dest ...any) error {
-	ctx, cancel := s.deadline(ctx)
-	defer cancel()
+	if !s.d.ReadsWaitForNoOne {
+		var cancel context.CancelFunc
+		ctx, cancel = s.deadline(ctx)
+		defer cancel()
+	}
 	if s.native != nil {
 		return s.native.ReadRow(ctx, query, args, dest...)
 	}
