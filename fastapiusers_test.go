@@ -19,6 +19,7 @@ import (
 	"github.com/go-authkit/authkit/hasher"
 	"github.com/go-authkit/authkit/internal/testdb"
 	"github.com/go-authkit/authkit/store"
+	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/go-authkit/authkit/store/postgres"
 	"github.com/go-authkit/authkit/store/sqlite"
 	"github.com/jmoiron/sqlx"
@@ -71,6 +72,12 @@ var fastapiDialects = []struct {
 		func(db *sqlx.DB) (testStore, error) { return sqlite.New(db, sqlite.AdoptFastAPIUsers("user")) }},
 	{"postgres", "schema.postgres.sql", func(t *testing.T) *sqlx.DB { return testdb.Postgres(t, "postgres") },
 		func(db *sqlx.DB) (testStore, error) { return postgres.New(db, postgres.AdoptFastAPIUsers("user")) }},
+	// pgx's driver, the users read through its own connection (their
+	// NULL times of before authkit included), as store/dbopen reads them.
+	{"postgres-native", "schema.postgres.sql", func(t *testing.T) *sqlx.DB { return testdb.Postgres(t, "pgx") },
+		func(db *sqlx.DB) (testStore, error) {
+			return postgres.New(db, postgres.AdoptFastAPIUsers("user"), postgres.NativeReads(dbopen.PgxReader(db.DB)))
+		}},
 }
 
 // fastapiDatabase builds FastAPI Users' tables with the DDL SQLAlchemy

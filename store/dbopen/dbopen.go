@@ -87,7 +87,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (Store, error) {
 			db.SetMaxOpenConns(postgresConns)
 			db.SetMaxIdleConns(postgresConns)
 			if err = ping(ctx, db, o.timeout); err == nil {
-				st, err = postgres.New(db, postgres.Timeout(o.timeout), postgres.NativeReads(pgxReads{db.DB}))
+				st, err = postgres.New(db, postgres.Timeout(o.timeout), postgres.NativeReads(PgxReader(db.DB)))
 			}
 		}
 	default:

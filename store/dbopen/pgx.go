@@ -65,11 +65,19 @@ func ping(ctx context.Context, db *sqlx.DB, timeout time.Duration) error {
 	return db.PingContext(ctx)
 }
 
-// pgxReads reads rows through the pgx connection under each of
-// database/sql's connections: pgx's native protocol and types, without
-// its database/sql driver's conversions of every value (postgres.NativeReads).
+// PgxReader returns the postgres.RowReader that Open gives its PostgreSQL
+// store: it reads rows through the *pgx.Conn under each of database/sql's
+// connections — pgx's native protocol and types, without its database/sql
+// driver's conversions of every value. db must be opened with pgx's
+// database/sql driver ("pgx", or stdlib.OpenDB), as an application that
+// opens its own pool does:
+//
+//	st, err := postgres.New(db, postgres.NativeReads(dbopen.PgxReader(db.DB)))
+//
 // database/sql keeps owning the connections, so the pool heals as before:
 // a connection pgx closed (a deadline) is invalid and is not reused.
+func PgxReader(db *sql.DB) postgres.RowReader { return pgxReads{db} }
+
 type pgxReads struct{ db *sql.DB }
 
 // The store's arguments and destinations that pgx would convert through sql.Scanner — a

@@ -77,8 +77,9 @@ func Timeout(d time.Duration) Option {
 
 // RowReader reads one row past a database/sql driver's conversions: it
 // runs query with args and scans its row into dest, returning an error
-// that matches sql.ErrNoRows under errors.Is when there is none. dbopen's
-// reads the row through pgx's own connection under database/sql's pool.
+// that matches sql.ErrNoRows under errors.Is when there is none.
+// dbopen.PgxReader reads it through pgx's own connection under
+// database/sql's pool, for a *sqlx.DB opened with pgx's driver.
 type RowReader = sqlstore.RowReader
 
 // NativeReads makes the store read users — at every authenticated

@@ -11,6 +11,11 @@
 //	...
 //	err = st.Migrate(ctx) // creates or upgrades the authkit_* tables
 //
+// With pgx's driver, the reads of users — one at every authenticated
+// request — can skip its database/sql conversions (NativeReads):
+//
+//	st, err := postgres.New(db, postgres.NativeReads(dbopen.PgxReader(db.DB)))
+//
 // The tables are prefixed authkit_ so they can live beside the
 // application's own, in the schema first on the connection's search_path.
 // Times are TIMESTAMPTZ, written in UTC and truncated to microseconds.
