@@ -80,9 +80,10 @@ func PgxReader(db *sql.DB) postgres.RowReader { return pgxReads{db} }
 
 type pgxReads struct{ db *sql.DB }
 
-// The store's arguments and destinations that pgx would convert through sql.Scanner — a
-// value boxed and a plan made for each, ~20 allocations a read — are
-// scanned into pgx's own types in a pooled scratch instead, and copied.
+// The store's destinations that pgx would scan through sql.Scanner (its
+// times and ids: a value boxed and a plan made for each, ~20 allocations
+// a read) are scanned into pgx's own types in a pooled scratch instead,
+// and copied; its uuid arguments are passed the same way.
 type (
 	timeDest interface{ SetTime(t time.Time, valid bool) }
 

@@ -85,10 +85,10 @@ type RowReader interface {
 func (s *Store) SetRowReader(r RowReader) { s.native = r }
 
 // read runs a read of one row, under the store's deadline (but see
-// Dialect.ReadsWaitForNoOne), through the
-// native reader when there is one or else the query's prepared statement,
-// and scans the row into dest, which lists the query's columns in order:
-// no reflection, no mapping (the per-request reads).
+// Dialect.ReadsWaitForNoOne), through the native reader when there is one
+// or else the query's prepared statement, and scans the row into dest,
+// which lists the query's columns in order: no reflection, no mapping
+// (the per-request reads).
 func (s *Store) read(ctx context.Context, query string, args []any, dest ...any) error {
 	if !s.d.ReadsWaitForNoOne {
 		var cancel context.CancelFunc
