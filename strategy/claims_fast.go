@@ -19,10 +19,11 @@ import "strings"
 //   - any other claim skipped when its value is a string, such an integer,
 //     true, false or null.
 //
-// The strings an issuer and an audience must equal are taken from want
-// rather than copied out of the payload: a token costs no allocation but
-// its subject and id.
-func decodeClaims(b []byte, fc *fastClaims, wantIssuer, wantAudience string) bool {
+// The issuer and the audience a token must have (wantAudiences is that
+// audience alone, read only) are taken from the arguments rather than
+// copied out of the payload: a token costs no allocation but its subject
+// and id.
+func decodeClaims(b []byte, fc *fastClaims, wantIssuer string, wantAudiences []string) bool {
 	d := claimsDecoder{b: b}
 	if !d.byte('{') {
 		return false
@@ -75,7 +76,9 @@ func decodeClaims(b []byte, fc *fastClaims, wantIssuer, wantAudience string) boo
 			if !d.byte('[') {
 				return false
 			}
-			fc.Audience = fc.audience[:0]
+			// The audience a Signer writes, [wantAudience], is the shared
+			// slice wantAudiences; any other array is a new one.
+			aud, only := []string{}, false
 			for i := 0; !d.byte(']'); i++ {
 				if i > 0 && !d.byte(',') {
 					return false
@@ -84,12 +87,19 @@ func decodeClaims(b []byte, fc *fastClaims, wantIssuer, wantAudience string) boo
 				if !ok {
 					return false
 				}
-				if string(v) == wantAudience {
-					fc.Audience = append(fc.Audience, wantAudience)
-				} else {
-					fc.Audience = append(fc.Audience, string(v))
+				if i == 0 && string(v) == wantAudiences[0] {
+					only = true
+					continue
 				}
+				if only {
+					aud, only = append(aud, wantAudiences[0]), false
+				}
+				aud = append(aud, string(v))
 			}
+			if only {
+				aud = wantAudiences
+			}
+			fc.Audience = aud
 		default: // exp, nbf, iat, ver
 			n, ok := d.int()
 			if !ok {

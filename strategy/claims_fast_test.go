@@ -43,7 +43,7 @@ func TestDecodeClaims(t *testing.T) {
 		t.Errorf("decodeClaims accepted %d seeds, want the 6 valid ones at least", accepted)
 	}
 	var fc fastClaims
-	if !decodeClaims([]byte(claimsSeeds[0]), &fc, "", "fastapi-users:auth") || fc.Subject != "5f0e5c1e-8a3b-4a4e-9b1a-0c9d7e6f5a4b" ||
+	if !decodeClaims([]byte(claimsSeeds[0]), &fc, "", []string{"fastapi-users:auth"}) || fc.Subject != "5f0e5c1e-8a3b-4a4e-9b1a-0c9d7e6f5a4b" ||
 		!fc.Version.set || fc.Version.n != 3 || fc.ExpiresAt.t.Unix() != 1700000900 {
 		t.Errorf("decodeClaims of a Signer's payload: %+v", fc)
 	}
@@ -52,17 +52,13 @@ func TestDecodeClaims(t *testing.T) {
 func checkDecodeClaims(t *testing.T, b []byte, aud, iss string) bool {
 	t.Helper()
 	var got fastClaims
-	if !decodeClaims(b, &got, iss, aud) {
+	if !decodeClaims(b, &got, iss, []string{aud}) {
 		return false
 	}
 	var want fastClaims
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatalf("decodeClaims accepted %q, which encoding/json refuses: %v", b, err)
 	}
-	if got.Audience != nil {
-		got.Audience = append(got.Audience[:0:0], got.Audience...) // off the array zeroed next
-	}
-	got.audience, want.audience = [1]string{}, [1]string{}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeClaims(%q) = %+v, encoding/json: %+v", b, got, want)
 	}

@@ -86,11 +86,14 @@ type Signer struct {
 	kid      string
 	keys     map[string]publicKey
 	audience string
-	issuer   string // "": no iss claim
-	lifetime time.Duration
-	leeway   time.Duration
-	now      func() time.Time
-	parser   *jwt.Parser
+	// audiences is []string{audience}, shared read-only by the claims
+	// the fast path decodes (decodeClaims).
+	audiences []string
+	issuer    string // "": no iss claim
+	lifetime  time.Duration
+	leeway    time.Duration
+	now       func() time.Time
+	parser    *jwt.Parser
 }
 
 // Claims are the registered claims of a token a Signer verified.
@@ -115,11 +118,12 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 		return nil, errors.New("strategy: lifetime and leeway must not be negative")
 	}
 	s := &Signer{
-		audience: cfg.Audience,
-		issuer:   cfg.Issuer,
-		lifetime: cfg.Lifetime,
-		leeway:   cfg.Leeway,
-		now:      cfg.Now,
+		audience:  cfg.Audience,
+		audiences: []string{cfg.Audience},
+		issuer:    cfg.Issuer,
+		lifetime:  cfg.Lifetime,
+		leeway:    cfg.Leeway,
+		now:       cfg.Now,
 	}
 	switch {
 	case cfg.Keys != nil && (len(cfg.Secret) > 0 || len(cfg.PreviousSecrets) > 0):

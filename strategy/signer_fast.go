@@ -78,8 +78,6 @@ type fastClaims struct {
 	// Version is the security version an access token carries (ver,
 	// stampClaims), read here so that JWT.Read keeps the fast path.
 	Version fastInt `json:"ver"`
-	// audience backs Audience when decodeClaims fills it.
-	audience [1]string
 }
 
 // fastInt is a plain non-negative integer below 10^15, and whether it was
@@ -165,12 +163,13 @@ func (s *Signer) parseFastStamp(token string) (Claims, fastInt, bool) {
 	if err != nil {
 		return Claims{}, fastInt{}, false
 	}
-	var fc fastClaims
-	if !decodeClaims(raw[:n], &fc, s.issuer, s.audience) {
-		fc = fastClaims{}
-		if err := json.Unmarshal(bytes.Clone(raw[:n]), &fc); err != nil {
+	var fc fastClaims // on the stack: encoding/json decodes into another
+	if !decodeClaims(raw[:n], &fc, s.issuer, s.audiences) {
+		slow := new(fastClaims)
+		if err := json.Unmarshal(bytes.Clone(raw[:n]), slow); err != nil {
 			return Claims{}, fastInt{}, false
 		}
+		fc = *slow
 	}
 	// golang-jwt's Validator, with the Signer's options: exp required,
 	// nbf and iat not in the future, within the leeway; iss exactly the
