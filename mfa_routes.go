@@ -876,7 +876,7 @@ func loginMFASchema() *openapi.Schema {
 	}, "mfa_token")
 }
 
-// mfaRequiredResponse documents the 400 of a right password when a second
+// mfaRequiredSchema documents the 400 of a right password when a second
 // factor is needed.
 func mfaRequiredSchema() *openapi.Schema {
 	return object("MFARequired", "The password was right; a second step is needed.", map[string]*openapi.Schema{

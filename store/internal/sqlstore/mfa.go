@@ -295,15 +295,7 @@ func (s *Store) CreatePasskey(ctx context.Context, p store.Passkey) error {
 
 // PasskeysOfUser implements store.PasskeyStore.
 func (s *Store) PasskeysOfUser(ctx context.Context, userID uuid.UUID) ([]store.Passkey, error) {
-	var rows []passkeyRow
-	if err := s.db.SelectContext(ctx, &rows, s.q.mfa.passkeysOfUser, userID); err != nil {
-		return nil, fault("passkeys of user", err)
-	}
-	out := make([]store.Passkey, len(rows))
-	for i := range rows {
-		out[i] = rows[i].passkey()
-	}
-	return out, nil
+	return selectRows(ctx, s, "passkeys of user", (*passkeyRow).passkey, s.q.mfa.passkeysOfUser, userID)
 }
 
 // PasskeyByCredentialID implements store.PasskeyStore.

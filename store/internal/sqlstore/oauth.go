@@ -151,15 +151,7 @@ func (s *Store) OAuthAccountByProvider(ctx context.Context, provider, accountID 
 
 // OAuthAccountsOfUser implements store.OAuthAccountStore.
 func (s *Store) OAuthAccountsOfUser(ctx context.Context, userID uuid.UUID) ([]store.OAuthAccount, error) {
-	var rows []oauthRow
-	if err := s.db.SelectContext(ctx, &rows, s.q.oauth.ofUser, userID); err != nil {
-		return nil, fault("oauth accounts of user", err)
-	}
-	out := make([]store.OAuthAccount, len(rows))
-	for i := range rows {
-		out[i] = rows[i].account()
-	}
-	return out, nil
+	return selectRows(ctx, s, "oauth accounts of user", (*oauthRow).account, s.q.oauth.ofUser, userID)
 }
 
 // DeleteOAuthAccount implements store.OAuthAccountStore.

@@ -369,6 +369,20 @@ func (s *Store) userTime(t time.Time) any {
 	return s.t(t)
 }
 
+// selectRows runs a listing: query's rows scanned into R (sqlx's mapping),
+// each converted by conv; a failure is a fault of op.
+func selectRows[R, T any](ctx context.Context, s *Store, op string, conv func(*R) T, query string, args ...any) ([]T, error) {
+	var rows []R
+	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fault(op, err)
+	}
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = conv(&rows[i])
+	}
+	return out, nil
+}
+
 // fault wraps a database failure with what the store was doing.
 func fault(op string, err error) error {
 	return fmt.Errorf("authkit/store: %s: %w", op, err)
@@ -592,15 +606,7 @@ func mustHaveChanged(res sql.Result, op string, notFound error) error {
 
 // ListUsers implements store.UserLister.
 func (s *Store) ListUsers(ctx context.Context) ([]*store.User, error) {
-	var rows []userRow
-	if err := s.db.SelectContext(ctx, &rows, s.q.listUsers); err != nil {
-		return nil, fault("list users", err)
-	}
-	users := make([]*store.User, len(rows))
-	for i := range rows {
-		users[i] = rows[i].user()
-	}
-	return users, nil
+	return selectRows(ctx, s, "list users", (*userRow).user, s.q.listUsers)
 }
 
 // CreateAccessToken implements store.AccessTokenStore. It returns
@@ -646,15 +652,7 @@ func (s *Store) UserByAccessToken(ctx context.Context, hash string) (*store.User
 
 // AccessTokensOfUser implements store.AccessTokenStore.
 func (s *Store) AccessTokensOfUser(ctx context.Context, userID uuid.UUID) ([]store.AccessToken, error) {
-	var rows []tokenRow
-	if err := s.db.SelectContext(ctx, &rows, s.q.tokensOfUser, userID); err != nil {
-		return nil, fault("access tokens of user", err)
-	}
-	out := make([]store.AccessToken, len(rows))
-	for i := range rows {
-		out[i] = rows[i].token()
-	}
-	return out, nil
+	return selectRows(ctx, s, "access tokens of user", (*tokenRow).token, s.q.tokensOfUser, userID)
 }
 
 // TouchAccessToken implements store.AccessTokenStore.
