@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-authkit/authkit/internal/testdb"
+	"github.com/go-authkit/authkit/internal/testlog"
 )
 
 // instance is one running notebooks process.
@@ -27,7 +28,7 @@ type instance struct {
 	name    string
 	base    string
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	stderr  *testlog.Buffer
 	exited  chan struct{} // closed when the process has exited
 	waitErr error         // cmd.Wait's result, once exited is closed
 }
@@ -59,7 +60,7 @@ func startInstance(name, bin string, env []string, args ...string) (*instance, e
 		return nil, err
 	}
 	defer outW.Close() // the child holds its own copy
-	in := &instance{name: name, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	in := &instance{name: name, stderr: &testlog.Buffer{}, exited: make(chan struct{})}
 	in.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	in.cmd.Env = append(os.Environ(), env...)
 	in.cmd.Stdout = outW

@@ -21,6 +21,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/go-authkit/authkit/internal/testlog"
 )
 
 // message is a mail read back as a mail client would.
@@ -194,27 +196,9 @@ func TestMailDirDefaultPublicURL(t *testing.T) {
 	oneLink(t, waitMails(t, dir, 2)[1], base+"/reset-password?token=")
 }
 
-// syncBuffer is a bytes.Buffer safe for the service's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // By default, mails are printed on stderr, with a warning.
 func TestLogMailer(t *testing.T) {
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	base := startServiceLogging(t, &stderr, "-db", sqliteDSN(t))
 	register(t, base, "ada@example.com", pw)
 	(&client{t: t, base: base}).expect(202, "POST", "/auth/forgot-password", `{"email":"ada@example.com"}`, nil)

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-authkit/authkit/store/dbopen"
 	"github.com/google/uuid"
+
+	"github.com/go-authkit/authkit/internal/testlog"
+	"github.com/go-authkit/authkit/store/dbopen"
 )
 
 // client calls the service as one user, through one backend (or none).
@@ -481,7 +483,7 @@ func TestPage(t *testing.T) {
 
 // A database fault is a 503 with no SQL in the body, logged on the server.
 func TestNotebooksDatabaseFault(t *testing.T) {
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	dsn := sqliteDSN(t)
 	base := startServiceLogging(t, &stderr, "-db", dsn)
 	register(t, base, "ada@example.com", pw)

@@ -1,7 +1,6 @@
 package outbox_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,14 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/go-authkit/authkit/internal/smtptest"
 	"github.com/go-authkit/authkit/internal/testdb"
+	"github.com/go-authkit/authkit/internal/testlog"
 	"github.com/go-authkit/authkit/mail"
 	"github.com/go-authkit/authkit/mail/outbox"
 	"github.com/go-authkit/authkit/store"
 	"github.com/go-authkit/authkit/store/postgres"
 	"github.com/go-authkit/authkit/store/sqlite"
-	"github.com/jmoiron/sqlx"
 )
 
 // outboxes are the real stores the worker runs on.
@@ -49,33 +50,15 @@ func migrated[S interface {
 	return s
 }
 
-// syncBuffer is a log that tests read while the worker writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fast is a worker configuration for tests: short waits everywhere.
-func fast(st store.MailOutbox, srv *smtptest.Server, t *testing.T) (outbox.Config, *syncBuffer) {
+func fast(st store.MailOutbox, srv *smtptest.Server, t *testing.T) (outbox.Config, *testlog.Buffer) {
 	t.Helper()
 	m, err := mail.NewSMTPMailer(mail.SMTPConfig{Host: "127.0.0.1", Port: srv.Port(), TLS: mail.NoTLS,
 		From: "Camelot <no-reply@camelot.bt>", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	return outbox.Config{
 		Store: st, Mailer: m, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
