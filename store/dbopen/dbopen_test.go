@@ -12,12 +12,15 @@ import (
 	"github.com/go-authkit/authkit/store/storetest"
 )
 
+// databases are the URLs of fresh databases Open takes, by kind.
+var databases = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "x.db") },
+	"postgres": func(t *testing.T) string { return testdb.PostgresURL(t) },
+}
+
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
-	for name, url := range map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "x.db") },
-		"postgres": func(t *testing.T) string { return testdb.PostgresURL(t) },
-	} {
+	for name, url := range databases {
 		t.Run(name, func(t *testing.T) {
 			st, err := dbopen.Open(ctx, url(t))
 			if err != nil {
@@ -52,10 +55,7 @@ func TestOpenBadURL(t *testing.T) {
 // suite checks value for value, own fields, times and NULLs included.
 func TestConformance(t *testing.T) {
 	ctx := context.Background()
-	for name, url := range map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "x.db") },
-		"postgres": func(t *testing.T) string { return testdb.PostgresURL(t) },
-	} {
+	for name, url := range databases {
 		t.Run(name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) storetest.Store {
 				st, err := dbopen.Open(ctx, url(t))
