@@ -2,6 +2,7 @@ package authkit_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -217,6 +218,84 @@ func TestMountMistakes(t *testing.T) {
 	expect(t, e.do(http.MethodPost, "/auth/request-verify-token", "application/json", `{"email":"nobody@camelot.bt"}`), http.StatusAccepted, `null`)
 	if r := e.do(http.MethodPost, "/auth/register", "application/json", `{"email":"ywain@camelot.bt","password":"`+goodPassword+`"}`); r.status != http.StatusCreated {
 		t.Errorf("register: %d %s", r.status, r.body)
+	}
+}
+
+// Mount puts each literal route on its own ServeMux pattern (the fast
+// path); what the router answered before, it still answers: the first
+// matching route wins, other methods get the JSON 405, and a pattern the
+// app already serves is ErrMountConflict with nothing half-registered.
+func TestMountExactRoutes(t *testing.T) {
+	echo := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, name+" "+r.PathValue("id"))
+		})
+	}
+	items := func() *authkit.Router {
+		return authkit.NewRouter(
+			authkit.Route{Method: http.MethodGet, Path: "/a", Handler: echo("a")},
+			authkit.Route{Method: http.MethodPost, Path: "/a", Handler: echo("post a")},
+			authkit.Route{Method: http.MethodGet, Path: "/{id}", Handler: echo("get")},
+			authkit.Route{Method: http.MethodGet, Path: "/d/", Handler: echo("dir")},
+		)
+	}
+	more := authkit.NewRouter(
+		authkit.Route{Method: http.MethodGet, Path: "/{id}/c", Handler: echo("any c")},
+		authkit.Route{Method: http.MethodGet, Path: "/b/c", Handler: echo("b c")}, // taken by the route before it
+	)
+	m := http.NewServeMux()
+	must(authkit.Mount(m, "/x", items()))
+	must(authkit.Mount(m, "/x", more))
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	for _, tc := range []struct{ method, path, allow, want string }{
+		{"GET", "/x/a", "", "200 a "},
+		{"POST", "/x/a", "", "200 post a "},
+		{"HEAD", "/x/a", "GET, POST", "405 "},
+		{"DELETE", "/x/a", "GET, POST", `405 {"detail":"Method Not Allowed"}`},
+		{"GET", "/x/z", "", "200 get z"},
+		{"GET", "/x/d/", "", "200 dir "},
+		{"GET", "/x/d/e", "", `404 {"detail":"Not Found"}`},
+		{"GET", "/x/b/c", "", "200 any c b"},
+	} {
+		r, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		res, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if got := fmt.Sprintf("%d %s", res.StatusCode, b); got != tc.want || res.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %s (Allow %q), want %s (Allow %q)", tc.method, tc.path, got, res.Header.Get("Allow"), tc.want, tc.allow)
+		}
+	}
+	if _, at := m.Handler(httptest.NewRequest("GET", "/x/a", nil)); at != "GET /x/a" {
+		t.Errorf("GET /x/a is served by pattern %q, want its own", at)
+	}
+
+	pattern := func(m *http.ServeMux, method, path string) string {
+		_, at := m.Handler(httptest.NewRequest(method, path, nil))
+		return at
+	}
+	taken := http.NewServeMux()
+	taken.Handle("POST /x/a", echo("mine"))
+	if err := authkit.Mount(taken, "/x", items()); !errors.Is(err, authkit.ErrMountConflict) {
+		t.Errorf("over the app's POST /x/a: %v, want ErrMountConflict", err)
+	}
+	if at := pattern(taken, "GET", "/x/a"); at != "" {
+		t.Errorf("after the conflict GET /x/a is served by %q, want nothing", at)
+	}
+	taken = http.NewServeMux()
+	taken.Handle("GET /x/b/c", echo("mine"))
+	must(authkit.Mount(taken, "/x", items()))
+	if err := authkit.Mount(taken, "/x", authkit.NewRouter(
+		authkit.Route{Method: http.MethodGet, Path: "/e", Handler: echo("e")},
+		authkit.Route{Method: http.MethodGet, Path: "/b/c", Handler: echo("b c")},
+	)); !errors.Is(err, authkit.ErrMountConflict) {
+		t.Errorf("merging over the app's GET /x/b/c: %v, want ErrMountConflict", err)
+	}
+	if at := pattern(taken, "GET", "/x/e"); at != "/x/" {
+		t.Errorf("after the conflict GET /x/e is served by %q, want /x/ (its 404)", at)
 	}
 }
 

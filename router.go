@@ -226,16 +226,29 @@ var ErrMountConflict = errors.New("authkit: the prefix already has a handler")
 // prefix are merged, so register, reset password and verify can each be
 // mounted at /auth; a route mounted twice, or a prefix already serving
 // another handler, is an error (ErrMountConflict).
+//
+// Each route of a literal path (no {name}) gets its own pattern on mux too,
+// "GET /auth/users/me" say: ServeMux then finds it in one exact match,
+// where a path below the prefix pattern costs it a second match (for a
+// trailing-slash redirect) and three allocations (BENCHMARKS.md, fix 14).
+// The prefix pattern still answers everything else: the routes with a
+// {name}, and the JSON 404 and 405.
 func Mount(mux *http.ServeMux, prefix string, h http.Handler) error {
 	prefix = strings.TrimSuffix(prefix, "/")
 	pattern := prefix + "/"
 	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: pattern}}
 	existing, at := mux.Handler(probe)
 	if at != pattern {
-		if rt, ok := h.(*Router); ok {
-			h = &mounted{rt: Merge(rt)}
+		rt, ok := h.(*Router)
+		if !ok {
+			mux.Handle(pattern, h)
+			return nil
 		}
-		mux.Handle(pattern, h)
+		m := &mounted{rt: Merge(rt)}
+		if err := m.handleExact(mux, prefix, nil, rt.routes); err != nil {
+			return err
+		}
+		mux.Handle(pattern, m)
 		return nil
 	}
 	m, ok := existing.(*mounted)
@@ -243,7 +256,7 @@ func Mount(mux *http.ServeMux, prefix string, h http.Handler) error {
 	if !ok || !isRouter {
 		return fmt.Errorf("%w: %s", ErrMountConflict, pattern)
 	}
-	return m.add(rt)
+	return m.add(mux, prefix, rt)
 }
 
 // mounted is what Mount puts on a ServeMux: the merged routers of one prefix.
@@ -252,7 +265,7 @@ type mounted struct {
 	rt *Router
 }
 
-func (m *mounted) add(rt *Router) error {
+func (m *mounted) add(mux *http.ServeMux, prefix string, rt *Router) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, a := range rt.routes {
@@ -262,7 +275,47 @@ func (m *mounted) add(rt *Router) error {
 			}
 		}
 	}
+	if err := m.handleExact(mux, prefix, m.rt.routes, rt.routes); err != nil {
+		return err
+	}
 	m.rt = Merge(m.rt, rt)
+	return nil
+}
+
+// handleExact gives each route of a literal path its own pattern on mux,
+// below prefix, unless a route before it (in before, or earlier in routes)
+// of its method takes its path: the router's first match wins, and still
+// does. A pattern mux already serves is ErrMountConflict, found before any
+// is added (ServeMux would panic).
+func (m *mounted) handleExact(mux *http.ServeMux, prefix string, before, routes []Route) error {
+	type direct struct {
+		pattern string
+		h       http.Handler
+	}
+	var add []direct
+	for i, route := range routes {
+		if route.Method == "" || !strings.HasPrefix(route.Path, "/") || strings.ContainsAny(route.Path, "{} ") {
+			continue // served by the prefix's router
+		}
+		segs := segments(nil, route.Path)
+		takes := func(e Route) bool { return e.Method == route.Method && matchPath(e.Path, segs, nil) }
+		if slices.ContainsFunc(before, takes) || slices.ContainsFunc(routes[:i], takes) {
+			continue
+		}
+		path := prefix + route.Path
+		pattern := route.Method + " " + path
+		if strings.HasSuffix(path, "/") {
+			pattern += "{$}" // the path itself, not the tree below it
+		}
+		probe := &http.Request{Method: route.Method, URL: &url.URL{Path: path}}
+		if _, at := mux.Handler(probe); at == pattern {
+			return fmt.Errorf("%w: %s already served", ErrMountConflict, pattern)
+		}
+		add = append(add, direct{pattern, &exactRoute{method: route.Method, h: route.Handler, rt: m}})
+	}
+	for _, d := range add {
+		mux.Handle(d.pattern, d.h)
+	}
 	return nil
 }
 
@@ -271,6 +324,23 @@ func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := m.rt
 	m.mu.RUnlock()
 	rt.ServeHTTP(w, r)
+}
+
+// exactRoute serves a route on its own ServeMux pattern. A method the
+// pattern takes but the route does not (HEAD, on a GET pattern) goes to
+// the prefix's router, which answers it as before: 405.
+type exactRoute struct {
+	method string
+	h      http.Handler
+	rt     http.Handler
+}
+
+func (e *exactRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != e.method {
+		e.rt.ServeHTTP(w, r)
+		return
+	}
+	e.h.ServeHTTP(w, r)
 }
 
 // httpError is an error with its HTTP answer: status and detail.
