@@ -3,8 +3,9 @@ package dbopen
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -80,20 +81,12 @@ func PgxReader(db *sql.DB) postgres.RowReader { return pgxReads{db} }
 
 type pgxReads struct{ db *sql.DB }
 
-// The store's destinations that pgx would scan through sql.Scanner (its
-// times and ids: a value boxed and a plan made for each, ~20 allocations
-// a read) are scanned into pgx's own types in a pooled scratch instead,
-// and copied; its uuid arguments are passed the same way.
-type (
-	timeDest interface{ SetTime(t time.Time, valid bool) }
+// timeDest is the store's destination of a time (sqlstore's dbTime).
+type timeDest interface{ SetTime(t time.Time, valid bool) }
 
-	pgxScratch struct {
-		argv  [8]any
-		dest  [24]any
-		times [8]pgtype.Timestamptz
-		ids   [4]pgtype.UUID
-	}
-)
+// pgxScratch holds the arguments of one read: pooled, so that passing them
+// to pgx costs no slice.
+type pgxScratch struct{ argv [8]any }
 
 var scratches = sync.Pool{New: func() any { return new(pgxScratch) }}
 
@@ -111,7 +104,12 @@ func (r pgxReads) ReadRow(ctx context.Context, query string, args []any, dest ..
 		}
 		s := scratches.Get().(*pgxScratch)
 		defer scratches.Put(s)
-		return s.scan(pc.Conn().QueryRow(ctx, query, s.args(args)...), dest)
+		defer clear(s.argv[:])
+		rows, err := pc.Conn().Query(ctx, query, s.args(args)...)
+		if err != nil {
+			return err
+		}
+		return scanRow(rows, dest)
 	})
 }
 
@@ -132,51 +130,101 @@ func (s *pgxScratch) args(args []any) []any {
 	return a
 }
 
-// scan scans row into dest, through pgx's types where they spare the
-// conversions.
-func (s *pgxScratch) scan(row pgx.Row, dest []any) error {
-	defer clear(s.argv[:])
-	if len(dest) > len(s.dest) {
-		return row.Scan(dest...)
+// scanRow scans the first row of rows into dest, as pgx.Row's Scan does
+// (pgx.ErrNoRows for none), decoding the binary values of the store's own
+// columns by itself: pgx would plan a scan per column and row (a
+// timestamptz's plan is an allocation, the plans' slices two more). Any
+// other column, format or destination goes to pgx's type map, as before.
+func scanRow(rows pgx.Rows, dest []any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
 	}
-	d := s.dest[:len(dest)]
-	defer clear(d) // keeps none of the caller's pointers
-	nt, nu := 0, 0
-	for i, v := range dest {
-		d[i] = v
-		switch v.(type) {
-		case timeDest:
-			if nt < len(s.times) {
-				d[i] = &s.times[nt]
-				nt++
-			}
-		case *uuid.UUID:
-			if nu < len(s.ids) {
-				d[i] = &s.ids[nu]
-				nu++
-			}
+	fields, values := rows.FieldDescriptions(), rows.RawValues()
+	if len(fields) != len(dest) || len(values) != len(dest) {
+		return fmt.Errorf("dbopen: %d columns for %d destinations", len(fields), len(dest))
+	}
+	for i, d := range dest {
+		f := fields[i]
+		if f.Format == pgx.BinaryFormatCode && decodeBinary(f.DataTypeOID, values[i], d) {
+			continue
+		}
+		if err := rows.Conn().TypeMap().Scan(f.DataTypeOID, f.Format, values[i], d); err != nil {
+			return fmt.Errorf("dbopen: column %s: %w", f.Name, err)
 		}
 	}
-	if err := row.Scan(d...); err != nil {
-		return err
-	}
-	nt, nu = 0, 0
-	for i, v := range dest {
-		switch v := v.(type) {
-		case timeDest:
-			if nt < len(s.times) && d[i] == &s.times[nt] {
-				v.SetTime(s.times[nt].Time, s.times[nt].Valid)
-				nt++
-			}
-		case *uuid.UUID:
-			if nu < len(s.ids) && d[i] == &s.ids[nu] {
-				if !s.ids[nu].Valid {
-					return errors.New("dbopen: a NULL id")
-				}
-				*v = s.ids[nu].Bytes
-				nu++
-			}
+	rows.Close()
+	return rows.Err()
+}
+
+// unixY2K is PostgreSQL's epoch (2000-01-01 UTC) in Unix seconds.
+const unixY2K = 946684800
+
+// The years 1 to 9999, in PostgreSQL's microseconds since its epoch: the
+// times decodeBinary decodes by itself.
+var (
+	microsYear1     = (time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix() - unixY2K) * 1e6
+	microsYear10000 = (time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix() - unixY2K) * 1e6
+)
+
+// decodeBinary decodes src, a value of type oid in PostgreSQL's binary
+// format, into dst, and reports whether it did: only the types and
+// destinations of the store's reads, values of the exact length, no NULL
+// but a time's (valid false), each as pgx decodes it. Everything else is
+// left to pgx.
+func decodeBinary(oid uint32, src []byte, dst any) bool {
+	switch d := dst.(type) {
+	case *string:
+		if src == nil || (oid != pgtype.TextOID && oid != pgtype.VarcharOID) {
+			return false
 		}
+		*d = string(src)
+	case *bool:
+		if oid != pgtype.BoolOID || len(src) != 1 || src[0] > 1 {
+			return false
+		}
+		*d = src[0] == 1
+	case *int64:
+		switch {
+		case oid == pgtype.Int8OID && len(src) == 8:
+			*d = int64(binary.BigEndian.Uint64(src))
+		case oid == pgtype.Int4OID && len(src) == 4:
+			*d = int64(int32(binary.BigEndian.Uint32(src)))
+		default:
+			return false
+		}
+	case *uuid.UUID:
+		if oid != pgtype.UUIDOID || len(src) != len(d) {
+			return false
+		}
+		copy(d[:], src)
+	case timeDest:
+		if oid != pgtype.TimestamptzOID {
+			return false
+		}
+		if src == nil {
+			d.SetTime(time.Time{}, false)
+			return true
+		}
+		if len(src) != 8 {
+			return false
+		}
+		us := int64(binary.BigEndian.Uint64(src))
+		switch {
+		case us == math.MaxInt64 || us == math.MinInt64:
+			// ±infinity, which no store writes: the zero time, as
+			// pgtype.Timestamptz's Time for it.
+			d.SetTime(time.Time{}, true)
+		case us < microsYear1 || us >= microsYear10000:
+			return false // pgx knows PostgreSQL's range
+		default:
+			d.SetTime(time.Unix(unixY2K+us/1e6, us%1e6*1e3), true)
+		}
+	default:
+		return false
 	}
-	return nil
+	return true
 }
