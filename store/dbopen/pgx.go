@@ -85,8 +85,13 @@ type pgxReads struct{ db *sql.DB }
 type timeDest interface{ SetTime(t time.Time, valid bool) }
 
 // pgxScratch holds the arguments of one read: pooled, so that passing them
-// to pgx costs no slice.
-type pgxScratch struct{ argv [8]any }
+// to pgx costs no slice, and its ids and times are passed as pointers to
+// pgx's own types, which it encodes without boxing a copy.
+type pgxScratch struct {
+	argv  [8]any
+	ids   [4]pgtype.UUID
+	times [4]pgtype.Timestamptz
+}
 
 var scratches = sync.Pool{New: func() any { return new(pgxScratch) }}
 
@@ -113,17 +118,31 @@ func (r pgxReads) ReadRow(ctx context.Context, query string, args []any, dest ..
 	})
 }
 
-// args are args with each uuid.UUID as pgx's own: as a driver.Valuer it
-// is encoded as text, after a failed attempt that builds an error (~18
-// allocations).
+// args are args with each uuid.UUID and time.Time as pgx's own: as a
+// driver.Valuer a uuid is encoded as text, after a failed attempt that
+// builds an error (~18 allocations).
 func (s *pgxScratch) args(args []any) []any {
 	if len(args) > len(s.argv) {
 		return args
 	}
 	a := s.argv[:len(args)]
+	ni, nt := 0, 0
 	for i, v := range args {
-		if id, ok := v.(uuid.UUID); ok {
-			v = pgtype.UUID{Bytes: id, Valid: true}
+		switch x := v.(type) {
+		case uuid.UUID:
+			if ni < len(s.ids) {
+				s.ids[ni] = pgtype.UUID{Bytes: x, Valid: true}
+				v = &s.ids[ni]
+				ni++
+			} else {
+				v = pgtype.UUID{Bytes: x, Valid: true}
+			}
+		case time.Time:
+			if nt < len(s.times) {
+				s.times[nt] = pgtype.Timestamptz{Time: x, Valid: true}
+				v = &s.times[nt]
+				nt++
+			}
 		}
 		a[i] = v
 	}
@@ -223,6 +242,10 @@ func decodeBinary(oid uint32, src []byte, dst any) bool {
 		default:
 			d.SetTime(time.Unix(unixY2K+us/1e6, us%1e6*1e3), true)
 		}
+	case sql.Scanner:
+		// A NULL, as pgx passes it (own fields read as NULL when
+		// there are none); a value goes through pgx's conversions.
+		return src == nil && d.Scan(nil) == nil
 	default:
 		return false
 	}

@@ -39,9 +39,9 @@ type Dialect struct {
 	// ReadsWaitForNoOne: a read of one row can only be held up by a lock
 	// the database's own busy timeout already bounds — SQLite in WAL mode,
 	// in process, whose readers never wait for a writer. The reads of
-	// users (read) then run under the caller's context alone, without a
-	// timer of their own at every request; everything else keeps the
-	// store's timeout.
+	// users (read) then run with the caller's context's values alone,
+	// neither under a timer of their own at every request nor under its
+	// cancellation; everything else keeps the store's timeout.
 	ReadsWaitForNoOne bool
 
 	// Migrations holds the versioned migrations of authkit's own schema,

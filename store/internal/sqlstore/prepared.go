@@ -94,6 +94,17 @@ func (s *Store) read(ctx context.Context, query string, args []any, dest ...any)
 		var cancel context.CancelFunc
 		ctx, cancel = s.deadline(ctx)
 		defer cancel()
+	} else {
+		// Nor under its cancellation, once begun: watching the context
+		// costs database/sql a goroutine and go-sqlite3 an interrupt
+		// hook, six allocations at each request, to end early a read of a
+		// few microseconds that the busy timeout bounds anyway
+		// (BENCHMARKS.md, fix 16). A context already ended still fails
+		// the read; its values pass on.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ctx = context.WithoutCancel(ctx)
 	}
 	if s.native != nil {
 		return s.native.ReadRow(ctx, query, args, dest...)
