@@ -9,6 +9,8 @@
 //
 //   - The answer is the user as JSON, as authkit serves it.
 //
+//   - The HTTP server is configured as the example's, timeouts included.
+//
 //     go run ./bench/floor -db sqlite:notebooks.db -addr 127.0.0.1:8001
 //
 // -debug-addr serves expvar (/debug/vars: memstats.Mallocs counts the
@@ -85,7 +87,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// examples/notebooks' server, timeouts and all (each request re-arms
+	// the connection's read and write deadlines): the two servers differ
+	// by their handlers alone.
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 	fmt.Fprintf(stdout, "floor listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
