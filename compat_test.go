@@ -221,16 +221,18 @@ func TestMountMistakes(t *testing.T) {
 	}
 }
 
+// echo answers its name and the request's {id}: which route served it.
+func echo(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, name+" "+r.PathValue("id"))
+	})
+}
+
 // Mount puts each literal route on its own ServeMux pattern (the fast
 // path); what the router answered before, it still answers: the first
 // matching route wins, other methods get the JSON 405, and a pattern the
 // app already serves is ErrMountConflict with nothing half-registered.
 func TestMountExactRoutes(t *testing.T) {
-	echo := func(name string) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, name+" "+r.PathValue("id"))
-		})
-	}
 	items := func() *authkit.Router {
 		return authkit.NewRouter(
 			authkit.Route{Method: http.MethodGet, Path: "/a", Handler: echo("a")},
@@ -304,11 +306,6 @@ func TestMountExactRoutes(t *testing.T) {
 // matches the end of the path, the shortest mount point first, so there a
 // deeper path can reach a route (README: Mounting).
 func TestRouterMountPoints(t *testing.T) {
-	echo := func(name string) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, name+" "+r.PathValue("id"))
-		})
-	}
 	newRouter := func() *authkit.Router {
 		return authkit.NewRouter(
 			authkit.Route{Method: http.MethodGet, Path: "/", Handler: echo("list")},
