@@ -168,6 +168,10 @@ func scanRow(rows pgx.Rows, dest []any) error {
 	}
 	for i, d := range dest {
 		f := fields[i]
+		if _, id := d.(*uuid.UUID); id && values[i] == nil {
+			// uuid.UUID's own Scan would take NULL for the zero id.
+			return fmt.Errorf("dbopen: column %s: a NULL id", f.Name)
+		}
 		if f.Format == pgx.BinaryFormatCode && decodeBinary(f.DataTypeOID, values[i], d) {
 			continue
 		}

@@ -1,11 +1,15 @@
 package dbopen
 
 import (
+	"context"
+	"database/sql"
 	"encoding/binary"
+	"errors"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/go-authkit/authkit/internal/testdb"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -152,4 +156,48 @@ func FuzzDecodeBinaryTime(f *testing.F) {
 			t.Errorf("%d: %v, pgx %v", int64(raw), got.t, want.Time)
 		}
 	})
+}
+
+// ReadRow on a real connection: each column type the store reads, as pgx
+// would scan it; a NULL where none belongs is an error, no row is
+// sql.ErrNoRows.
+func TestReadRowDecodes(t *testing.T) {
+	db := testdb.Postgres(t, "pgx")
+	r := PgxReader(db.DB)
+	ctx := context.Background()
+	id := uuid.New()
+	at := time.Date(2026, 12, 3, 1, 2, 3, 456789000, time.UTC)
+	var (
+		gotID         uuid.UUID
+		text, varchar string
+		yes           bool
+		big, small    int64
+		when, none    testTime
+		fields        sql.NullString
+		again         testTime
+	)
+	err := r.ReadRow(ctx, `SELECT $1::uuid, 'ywain'::text, 'é'::varchar(9), true, 9007199254740993::int8, -7::int4,
+		$2::timestamptz, NULL::timestamptz, NULL::text, $2::timestamptz`,
+		[]any{id, at}, &gotID, &text, &varchar, &yes, &big, &small, &when, &none, &fields, &again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotID != id || text != "ywain" || varchar != "é" || !yes || big != 9007199254740993 || small != -7 {
+		t.Errorf("got %v %q %q %v %d %d", gotID, text, varchar, yes, big, small)
+	}
+	if !when.valid || !when.t.Equal(at) || none.valid || fields.Valid || !again.t.Equal(at) {
+		t.Errorf("times %v %v, NULL time valid %v, NULL text valid %v", when.t, again.t, none.valid, fields.Valid)
+	}
+	if err := r.ReadRow(ctx, `SELECT NULL::uuid`, nil, &gotID); err == nil {
+		t.Error("a NULL id: no error")
+	}
+	if err := r.ReadRow(ctx, `SELECT NULL::text`, nil, &text); err == nil {
+		t.Error("a NULL text into a string: no error")
+	}
+	if err := r.ReadRow(ctx, `SELECT 1::int8 WHERE false`, nil, &big); !errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("no row: %v, want sql.ErrNoRows", err)
+	}
+	if err := r.ReadRow(ctx, `SELECT 1::int8, 2::int8`, nil, &big); err == nil {
+		t.Error("two columns for one destination: no error")
+	}
 }
