@@ -271,6 +271,12 @@ func TestMountExactRoutes(t *testing.T) {
 			t.Errorf("%s %s: %s (Allow %q), want %s (Allow %q)", tc.method, tc.path, got, res.Header.Get("Allow"), tc.want, tc.allow)
 		}
 	}
+	// A route no ServeMux pattern can spell stays with the router.
+	odd := http.NewServeMux()
+	must(authkit.Mount(odd, "/x", authkit.NewRouter(authkit.Route{Method: "GET POST", Path: "/m", Handler: echo("m")})))
+	if _, at := odd.Handler(httptest.NewRequest("GET", "/x/m", nil)); at != "/x/" {
+		t.Errorf("a method with a space is served by pattern %q, want the prefix's", at)
+	}
 	if _, at := m.Handler(httptest.NewRequest("GET", "/x/a", nil)); at != "GET /x/a" {
 		t.Errorf("GET /x/a is served by pattern %q, want its own", at)
 	}

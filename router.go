@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -294,7 +295,7 @@ func (m *mounted) handleExact(mux *http.ServeMux, prefix string, before, routes 
 	}
 	var add []direct
 	for i, route := range routes {
-		if route.Method == "" || !strings.HasPrefix(route.Path, "/") || strings.ContainsAny(route.Path, "{} ") {
+		if !exactable(route) {
 			continue // served by the prefix's router
 		}
 		segs := segments(nil, route.Path)
@@ -317,6 +318,24 @@ func (m *mounted) handleExact(mux *http.ServeMux, prefix string, before, routes 
 		mux.Handle(d.pattern, d.h)
 	}
 	return nil
+}
+
+// exactable reports whether route can have a ServeMux pattern of its
+// own: a method of letters, a clean literal path. Any other (a {name}, an
+// extension method, a path ServeMux would clean or read otherwise) stays
+// with the router alone, which serves it as before.
+func exactable(route Route) bool {
+	if route.Method == "" || strings.TrimFunc(route.Method, func(r rune) bool {
+		return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z'
+	}) != "" {
+		return false
+	}
+	p := route.Path
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "{}% \t") {
+		return false
+	}
+	clean := path.Clean(p)
+	return clean == p || clean+"/" == p
 }
 
 func (m *mounted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
